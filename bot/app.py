@@ -1,0 +1,78 @@
+"""Application assembly: NoneBot, adapters, channels, plugins, and the start-up hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nonebot
+
+from bot import adapters, bootstrap
+from bot.config import PROJECT_ROOT, Settings, get_settings
+from bot.delivery import channels
+
+PLUGIN_DIR = PROJECT_ROOT / "plugins"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are unsafe or inconsistent; the bot refuses to start."""
+
+
+def check_settings(settings: Settings) -> None:
+    insecure_allowed = settings.allow_insecure_onebot and not settings.production
+    if settings.enable_onebot and not settings.onebot_access_token and not insecure_allowed:
+        raise ConfigurationError(
+            "ONEBOT_ACCESS_TOKEN is empty: without it anyone who can reach the WebSocket could "
+            "inject QQ events. Set a long random token here and in the OneBot implementation "
+            "(or, for local development only, ALLOW_INSECURE_ONEBOT=true)."
+        )
+    if not (settings.enable_onebot or settings.enable_console):
+        raise ConfigurationError("no channel enabled: set ENABLE_ONEBOT and/or ENABLE_CONSOLE")
+
+
+def nonebot_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "driver": "~fastapi+~aiohttp" if settings.enable_onebot else "~none",
+        "command_start": ["/", ""],
+        "onebot_access_token": settings.onebot_access_token or None,
+    }
+    return options
+
+
+def register_adapters(settings: Settings) -> None:
+    driver = nonebot.get_driver()
+    adapters.register_builtin()
+    if settings.enable_onebot:
+        from nonebot.adapters.onebot.v11 import Adapter as OneBotAdapter
+
+        from bot.delivery.channels.onebot import OneBotChannel
+
+        driver.register_adapter(OneBotAdapter)
+        channels.register(OneBotChannel())
+    if settings.enable_console:
+        from nonebot.adapters.console import Adapter as ConsoleAdapter
+
+        from bot.delivery.channels.console import ConsoleChannel
+
+        driver.register_adapter(ConsoleAdapter)
+        channels.register(ConsoleChannel())
+
+
+def load_plugins(plugin_dir: Path = PLUGIN_DIR) -> None:
+    nonebot.load_plugins(str(plugin_dir))
+
+
+def install_hooks() -> None:
+    driver = nonebot.get_driver()
+    driver.on_startup(bootstrap.startup)
+    driver.on_shutdown(bootstrap.shutdown)
+
+
+def create(settings: Settings | None = None) -> None:
+    """Initialise NoneBot with everything; `nonebot.run()` then serves."""
+    settings = settings or get_settings()
+    check_settings(settings)
+    nonebot.init(**nonebot_options(settings))
+    register_adapters(settings)
+    load_plugins()
+    install_hooks()

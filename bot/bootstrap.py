@@ -1,0 +1,34 @@
+"""Start-up order: database → migrations → demo data → dispatcher. Shutdown in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from loguru import logger
+
+from bot import db
+from bot.config import get_settings
+from bot.delivery import dispatcher
+
+_tasks: list[asyncio.Task[None]] = []
+
+
+async def startup() -> None:
+    settings = get_settings()
+    await db.connect(settings.database_url)
+    logger.info("database ready")
+    if settings.demo:
+        from bot.demo import seed
+
+        await seed()
+    _tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
+
+
+async def shutdown() -> None:
+    for task in _tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    _tasks.clear()
+    await db.disconnect()

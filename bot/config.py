@@ -1,0 +1,103 @@
+"""Typed settings, loaded once.
+
+Every field is documented here and in `.env.example`. Values come from the process environment
+and the `.env` file (environment wins); names are case-insensitive, as in NoneBot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, Field
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseModel):
+    """Application settings (NoneBot's own keys such as HOST/PORT/ONEBOT_ACCESS_TOKEN live beside them)."""
+
+    production: bool = Field(False, description="Production: secrets are enforced, insecure switches refused")
+    database_url: str = Field(
+        "sqlite://data/weiyuan.sqlite3",
+        description="tortoise URL: sqlite://path or postgres://user:pass@host:port/db",
+    )
+    local_timezone: str = Field("Asia/Shanghai", description="The committee's time zone (IANA name)")
+    demo: bool = Field(False, description="Seed fictional members and an open activity at start-up")
+
+    enable_console: bool = Field(False, description="Run the NoneBot console adapter (local demo)")
+    enable_onebot: bool = Field(True, description="Accept OneBot V11 reverse WebSocket connections (QQ)")
+    onebot_access_token: str = Field("", description="Bearer token the OneBot implementation must send")
+    superusers: set[str] = Field(
+        default_factory=set,
+        description='JSON list of accounts with staff rights before any roster exists, e.g. ["qq:10001"]',
+    )
+    allow_insecure_onebot: bool = Field(
+        False, description="dev only: accept OneBot connections without a token (never in prod)"
+    )
+
+    binding_code_ttl_minutes: int = Field(30, ge=1, description="Lifetime of a one-time binding code")
+    binding_max_failures: int = Field(5, ge=1, description="Wrong codes an account may try before lock")
+    binding_lock_minutes: int = Field(30, ge=1, description="How long an account stays locked")
+
+    checkin_opens_before_minutes: int = Field(30, ge=0, description="Default check-in window start")
+    checkin_closes_after_minutes: int = Field(30, ge=0, description="Default check-in window end")
+
+    delivery_order: list[str] = Field(
+        default_factory=lambda: ["qq", "wechat", "console"],
+        description="JSON list: which bound channel reaches a member first",
+    )
+    delivery_max_attempts: int = Field(5, ge=1, description="Tries before a message is failed")
+    delivery_retry_base_seconds: float = Field(30.0, gt=0, description="First retry delay, doubled each try")
+    dispatch_interval_seconds: float = Field(2.0, gt=0, description="How often the outbox is polled")
+
+    report_title_max: int = Field(50, ge=5, description="Longest 社情民意 title, in characters")
+    report_content_max: int = Field(2000, ge=20, description="Longest 社情民意 content, in characters")
+    report_content_min: int = Field(10, ge=1, description="Shortest 社情民意 content, in characters")
+    record_text_max: int = Field(500, ge=10, description="Longest description of a visit or deed")
+    leave_reason_max: int = Field(200, ge=5, description="Longest leave reason")
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _read_env() -> dict[str, str]:
+    values: dict[str, str] = {}
+    env_file = Path(os.environ.get("WEIYUAN_ENV_FILE", PROJECT_ROOT / ".env"))
+    if env_file.is_file():
+        values.update({k.lower(): v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update({k.lower(): v for k, v in os.environ.items()})
+    return values
+
+
+def load_settings(**overrides: object) -> Settings:
+    raw = _read_env()
+    data: dict[str, object] = {}
+    for name, field in Settings.model_fields.items():
+        if name in raw:
+            value: object = raw[name]
+            if field.annotation is bool:
+                value = str(value).strip().lower() in _TRUE
+            elif field.annotation == list[str] and isinstance(value, str):
+                value = json.loads(value)
+            elif field.annotation == set[str] and isinstance(value, str):
+                value = (
+                    set(json.loads(value))
+                    if value.strip().startswith("[")
+                    else {part.strip() for part in value.split(",") if part.strip()}
+                )
+            data[name] = value
+    data.update(overrides)
+    return Settings.model_validate(data)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

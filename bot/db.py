@@ -1,0 +1,82 @@
+"""Database: tortoise configuration, migrations and connection lifecycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+
+from bot.config import PROJECT_ROOT, get_settings
+
+MODELS_APP = "models"
+
+
+def normalise_url(url: str) -> str:
+    """Make a relative SQLite path relative to the project root and create its folder."""
+    if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        path = Path(url.removeprefix("sqlite://"))
+        if not path.is_absolute():
+            path = PROJECT_ROOT / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite://{path}"
+    return url
+
+
+def tortoise_config(url: str | None = None) -> dict[str, Any]:
+    return {
+        "connections": {"default": normalise_url(url or get_settings().database_url)},
+        "apps": {
+            MODELS_APP: {
+                "models": ["models"],
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _cli_config() -> dict[str, Any]:
+    return tortoise_config()
+
+
+# Used by the `tortoise` command: `tortoise -c bot.db.TORTOISE_ORM makemigrations`.
+TORTOISE_ORM = _cli_config()
+
+
+async def apply_migrations() -> list[str]:
+    """Apply every pending migration on the open connection (the production path; never
+    generate_schemas). Returns the names applied."""
+    from tortoise import connections
+    from tortoise.migrations.executor import MigrationExecutor
+
+    config = tortoise_config()
+    applied: list[str] = []
+    executor = MigrationExecutor(connections.get("default"), config["apps"])
+    await executor.migrate(None, progress=lambda event, app, name: applied.append(f"{app}.{name}"))
+    return applied
+
+
+async def connect(url: str | None = None, *, run_migrations: bool = True) -> None:
+    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+    if run_migrations:
+        await apply_migrations()
+
+
+async def disconnect() -> None:
+    """Close connections and forget the app registry, so a later connect may use another backend."""
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    await Tortoise.close_connections()
+    await Tortoise._reset_apps()
+    # Compiled INSERTs are cached per connection *name*; another backend under the same name
+    # (tests switch SQLite → PostgreSQL) must not reuse them.
+    EXECUTOR_CACHE.clear()
+
+
+def is_postgres() -> bool:
+    from tortoise import connections
+
+    return connections.get("default").capabilities.dialect == "postgres"

@@ -1,0 +1,1 @@
+"""Delivery: the outbox (rows), the dispatcher that drains it, and the channels it sends through."""

@@ -1,0 +1,54 @@
+"""Every text a person reads is rendered here from `templates/` (jinja2, zh-CN)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.clock import to_local
+from bot.config import PROJECT_ROOT
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+WEEKDAYS = "一二三四五六日"
+
+
+def fmt_datetime(value: datetime | str | None, style: str = "full") -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):  # outbox contexts carry ISO strings
+        value = datetime.fromisoformat(value)
+    local = to_local(value)
+    if style == "time":
+        return local.strftime("%H:%M")
+    if style == "short":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日(周{WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
+def fmt_date(value: date | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    env.filters["dt"] = fmt_datetime
+    env.filters["d"] = fmt_date
+    return env
+
+
+def render(name: str, **context: Any) -> str:
+    """Render `templates/<name>` and strip surrounding blank lines."""
+    return environment().get_template(name).render(**context).strip()

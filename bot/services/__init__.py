@@ -1,0 +1,1 @@
+"""Channel-agnostic use cases: plugins, the CLI and the scheduler all call these."""

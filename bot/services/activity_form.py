@@ -1,0 +1,109 @@
+"""The guided 新建活动 form: one step per question, each parsing what staff typed into the draft."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.services.activities import ActivityDraft
+from bot.services.errors import ServiceError
+from bot.services.parsing import ACTIVITY_TYPES, parse_activity_type, parse_local_datetime
+from models import Audience, Committee, Member, MemberStatus
+
+NONE_WORDS = {"无", "没有", "不需要", "不用", "否", "-"}
+SPLIT = re.compile(r"[、,，;；\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str
+    prompt: str  # template name
+    apply: Callable[[ActivityDraft, str], Awaitable[None]]
+
+
+async def _type(draft: ActivityDraft, text: str) -> None:
+    draft.type = parse_activity_type(text)
+
+
+async def _title(draft: ActivityDraft, text: str) -> None:
+    if not text or len(text) > 100:
+        raise ServiceError("activity/bad_title.j2")
+    draft.title = text
+
+
+async def _start(draft: ActivityDraft, text: str) -> None:
+    draft.start_at = parse_local_datetime(text)
+
+
+async def _end(draft: ActivityDraft, text: str) -> None:
+    assert draft.start_at is not None
+    from bot.clock import to_local
+
+    end = parse_local_datetime(text, base_date=to_local(draft.start_at).date())
+    if end <= draft.start_at:
+        raise ServiceError("activity/end_before_start.j2")
+    draft.end_at = end
+
+
+async def _place(draft: ActivityDraft, text: str) -> None:
+    if len(text) > 100:
+        raise ServiceError("activity/bad_place.j2")
+    draft.place = "" if text in NONE_WORDS else text
+
+
+async def _audience(draft: ActivityDraft, text: str) -> None:
+    head, _, rest = text.partition(" ")
+    rest = rest.strip()
+    if head in {"全体", "全体委员", "所有人"}:
+        draft.audience, draft.audience_value = Audience.ALL, ""
+    elif head in {"专委会", "专门委员会"} and rest:
+        if not await Committee.filter(name=rest).exists():
+            names = await Committee.all().order_by("name").values_list("name", flat=True)
+            raise ServiceError("activity/unknown_committee.j2", name=rest, names=names)
+        draft.audience, draft.audience_value = Audience.COMMITTEE, rest
+    elif head == "界别" and rest:
+        if not await Member.filter(sector=rest, status=MemberStatus.ACTIVE).exists():
+            raise ServiceError("activity/unknown_sector.j2", name=rest)
+        draft.audience, draft.audience_value = Audience.SECTOR, rest
+    elif head in {"名单", "指定"} and rest:
+        names = [n for n in SPLIT.split(rest) if n]
+        found = await Member.filter(name__in=names, status=MemberStatus.ACTIVE).values_list("id", "name")
+        missing = sorted(set(names) - {name for _, name in found})
+        if missing:
+            raise ServiceError("activity/unknown_names.j2", names=missing)
+        draft.audience, draft.member_ids = Audience.LIST, [mid for mid, _ in found]
+    else:
+        raise ServiceError("activity/bad_audience.j2")
+
+
+async def _code(draft: ActivityDraft, text: str) -> None:
+    if text in NONE_WORDS:
+        draft.checkin_code = None
+        return
+    if not re.fullmatch(r"[0-9A-Za-z]{3,16}", text):
+        raise ServiceError("activity/bad_code.j2")
+    draft.checkin_code = text.upper()
+
+
+async def _group(draft: ActivityDraft, text: str) -> None:
+    if text in NONE_WORDS:
+        draft.announce_group = ""
+        return
+    if not text.isdigit() or not 5 <= len(text) <= 12:
+        raise ServiceError("activity/bad_group.j2")
+    draft.announce_platform, draft.announce_group = "qq", text
+
+
+STEPS: list[Step] = [
+    Step("type", "activity/ask_type.j2", _type),
+    Step("title", "activity/ask_title.j2", _title),
+    Step("start", "activity/ask_start.j2", _start),
+    Step("end", "activity/ask_end.j2", _end),
+    Step("place", "activity/ask_place.j2", _place),
+    Step("audience", "activity/ask_audience.j2", _audience),
+    Step("code", "activity/ask_code.j2", _code),
+    Step("group", "activity/ask_group.j2", _group),
+]
+
+__all__ = ["ACTIVITY_TYPES", "STEPS", "Step"]

@@ -1,0 +1,101 @@
+"""Who is speaking: a chat account resolved to a roster member, and what they may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import get_settings
+from bot.services.errors import ServiceError
+from models import Identity, Member, MemberStatus
+
+PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "console": "控制台"}
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """A chat account and where it spoke: a private chat when `group_id` is None."""
+
+    platform: str
+    account_id: str
+    group_id: str | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.group_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A resolved sender: the member behind it (if bound) and their rights."""
+
+    sender: Sender
+    member: Member | None
+    is_superuser: bool = False
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_superuser or (self.member is not None and self.member.is_staff)
+
+    @property
+    def label(self) -> str:
+        """How the audit trail names this actor."""
+        if self.member is not None:
+            return f"member:{self.member.id}"
+        return f"{self.sender.platform}:{self.sender.account_id}"
+
+
+def is_superuser(sender: Sender) -> bool:
+    names = get_settings().superusers
+    return sender.account_id in names or f"{sender.platform}:{sender.account_id}" in names
+
+
+async def member_of(sender: Sender) -> Member | None:
+    identity = (
+        await Identity.filter(platform=sender.platform, account_id=sender.account_id, active=True)
+        .select_related("member")
+        .first()
+    )
+    if identity is None or identity.member.status != MemberStatus.ACTIVE:
+        return None
+    return identity.member
+
+
+async def resolve(sender: Sender) -> Actor:
+    return Actor(sender=sender, member=await member_of(sender), is_superuser=is_superuser(sender))
+
+
+async def require_member(sender: Sender) -> Member:
+    member = await member_of(sender)
+    if member is None:
+        raise ServiceError("common/not_bound.j2")
+    return member
+
+
+async def require_staff(sender: Sender, *, private_only: bool = False) -> Actor:
+    actor = await resolve(sender)
+    if not actor.is_staff:
+        raise ServiceError("common/staff_only.j2")
+    if private_only and not sender.is_private:
+        raise ServiceError("common/private_only.j2")
+    return actor
+
+
+async def find_member(query: str) -> Member:
+    """Find one active member by roster number (#12), phone or exact name."""
+    query = query.strip().lstrip("#＃")
+    if not query:
+        raise ServiceError("common/member_query_empty.j2")
+    if query.isdigit() and len(query) <= 6:
+        found = await Member.filter(id=int(query)).first()
+        if found is not None:
+            return found
+    if query.isdigit():
+        found = await Member.filter(phone=query).first()
+        if found is not None:
+            return found
+    matches = await Member.filter(name=query, status=MemberStatus.ACTIVE).limit(5)
+    if not matches:
+        raise ServiceError("common/member_not_found.j2", query=query)
+    if len(matches) > 1:
+        raise ServiceError("common/member_ambiguous.j2", query=query, matches=matches)
+    return matches[0]

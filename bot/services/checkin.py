@@ -1,0 +1,128 @@
+"""签到: check in to an activity inside its window, with its code when one is set.
+
+The attendance row exists from the activity's creation (status pending), so a check-in is one
+conditional UPDATE: of two simultaneous check-ins exactly one changes the row, the other is told
+that the member already checked in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import clock
+from bot.services.actors import Sender, require_member
+from bot.services.errors import ServiceError
+from models import Activity, Attendance, AttendanceStatus, Member
+from models.activity import ActivityStatus
+
+CHECKABLE = (AttendanceStatus.PENDING, AttendanceStatus.LEAVE)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInResult:
+    member: Member
+    activity: Activity
+    status: AttendanceStatus
+    at: datetime
+
+
+def _split_args(args: str) -> tuple[int | None, str]:
+    """`签到`, `签到 码`, `签到 #12`, `签到 #12 码`: an optional activity number and an optional code."""
+    parts = args.split()
+    number: int | None = None
+    if parts and parts[0][:1] in "#＃" and parts[0][1:].isdigit():
+        number = int(parts[0][1:])
+        parts = parts[1:]
+    return number, " ".join(parts)
+
+
+async def _candidates(member: Member, now: datetime) -> list[tuple[Activity, Attendance]]:
+    rows = await Attendance.filter(
+        member_id=member.id,
+        activity__status=ActivityStatus.OPEN,
+        activity__checkin_opens_at__lte=now,
+        activity__checkin_closes_at__gte=now,
+    ).select_related("activity")
+    return [(row.activity, row) for row in rows]
+
+
+async def _explain_nothing_open(member: Member, now: datetime, sender: Sender) -> ServiceError:
+    """Why there is nothing to check in to: not expected, not open yet, or already closed."""
+    in_window = Activity.filter(
+        status=ActivityStatus.OPEN, checkin_opens_at__lte=now, checkin_closes_at__gte=now
+    )
+    if sender.group_id:
+        in_window = in_window.filter(announce_group=sender.group_id)
+    others = await in_window.order_by("start_at").first()
+    if others is not None:
+        return ServiceError("checkin/not_expected.j2", activity=others)
+    upcoming = (
+        await Attendance.filter(
+            member_id=member.id, activity__status=ActivityStatus.OPEN, activity__checkin_opens_at__gt=now
+        )
+        .select_related("activity")
+        .order_by("activity__checkin_opens_at")
+        .first()
+    )
+    missed = (
+        await Attendance.filter(
+            member_id=member.id, activity__status=ActivityStatus.OPEN, activity__checkin_closes_at__lt=now
+        )
+        .select_related("activity")
+        .order_by("-activity__checkin_closes_at")
+        .first()
+    )
+    return ServiceError(
+        "checkin/none_open.j2",
+        upcoming=upcoming.activity if upcoming else None,
+        missed=missed.activity if missed and missed.status == AttendanceStatus.PENDING else None,
+    )
+
+
+def _choose(
+    candidates: list[tuple[Activity, Attendance]], number: int | None, code: str, sender: Sender
+) -> tuple[Activity, Attendance]:
+    if number is not None:
+        for activity, row in candidates:
+            if activity.id == number:
+                return activity, row
+        raise ServiceError("checkin/not_in_window.j2", number=number)
+    if len(candidates) == 1:
+        return candidates[0]
+    if code:
+        by_code = [c for c in candidates if c[0].checkin_code and c[0].checkin_code.upper() == code.upper()]
+        if len(by_code) == 1:
+            return by_code[0]
+    if sender.group_id:
+        here = [c for c in candidates if c[0].announce_group == sender.group_id]
+        if len(here) == 1:
+            return here[0]
+    raise ServiceError("checkin/which_one.j2", activities=[a for a, _ in candidates])
+
+
+async def check_in(sender: Sender, args: str = "") -> CheckInResult:
+    member = await require_member(sender)
+    now = clock.now()
+    number, code = _split_args(args)
+    candidates = await _candidates(member, now)
+    if not candidates:
+        if number is not None:
+            raise ServiceError("checkin/not_in_window.j2", number=number)
+        raise await _explain_nothing_open(member, now, sender)
+    activity, row = _choose(candidates, number, code, sender)
+    if row.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+        raise ServiceError("checkin/already.j2", activity=activity, at=row.checked_in_at, status=row.status)
+    if activity.checkin_code:
+        if not code:
+            raise ServiceError("checkin/code_required.j2", activity=activity)
+        if code.strip().upper() != activity.checkin_code.upper():
+            raise ServiceError("checkin/wrong_code.j2", activity=activity)
+    status = AttendanceStatus.LATE if now > activity.start_at else AttendanceStatus.PRESENT
+    changed = await Attendance.filter(id=row.id, status__in=CHECKABLE).update(
+        status=status, checked_in_at=now, channel=sender.platform
+    )
+    if not changed:
+        await row.refresh_from_db()
+        raise ServiceError("checkin/already.j2", activity=activity, at=row.checked_in_at, status=row.status)
+    return CheckInResult(member=member, activity=activity, status=status, at=now)

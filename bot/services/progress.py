@@ -1,0 +1,128 @@
+"""我的履职: the year so far: attendance by type, reports, records, 五个一 and 四访四问."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot import clock
+from models import (
+    ActivityType,
+    Attendance,
+    AttendanceStatus,
+    Member,
+    Proposal,
+    Record,
+    RecordKind,
+    Report,
+    VisitType,
+)
+from models.activity import ActivityStatus
+
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One record behind a task: what and when."""
+
+    label: str
+    on: date
+
+
+@dataclass
+class TaskItem:
+    name: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return bool(self.evidence)
+
+
+@dataclass
+class Progress:
+    member: Member
+    year: int
+    days_left: int
+    attendance: dict[ActivityType, Counter[AttendanceStatus]]
+    five_ones: list[TaskItem]
+    four_visits: list[TaskItem]
+    reports: list[Report]
+    deeds: int
+    upcoming: int
+
+    @property
+    def five_done(self) -> int:
+        return sum(item.done for item in self.five_ones)
+
+    @property
+    def visits_done(self) -> int:
+        return sum(item.done for item in self.four_visits)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    zone = clock.local_zone()
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def _local_date(moment: datetime) -> date:
+    return clock.to_local(moment).date()
+
+
+async def for_member(member: Member, year: int | None = None) -> Progress:
+    today = clock.today()
+    year = year or today.year
+    start, end = year_bounds(year)
+    rows = await Attendance.filter(
+        member_id=member.id, activity__start_at__gte=start, activity__start_at__lt=end
+    ).values_list("status", "activity__type", "activity__title", "activity__start_at", "activity__status")
+    attendance: dict[ActivityType, Counter[AttendanceStatus]] = {}
+    inspections: list[Evidence] = []
+    upcoming = 0
+    for status, type_, title, start_at, activity_status in rows:
+        status, type_ = AttendanceStatus(status), ActivityType(type_)
+        if activity_status == ActivityStatus.OPEN and status == AttendanceStatus.PENDING:
+            upcoming += 1
+            continue
+        attendance.setdefault(type_, Counter())[status] += 1
+        if type_ == ActivityType.INSPECTION and status in ATTENDED:
+            inspections.append(Evidence(title, _local_date(start_at)))
+
+    reports = list(await Report.filter(member_id=member.id, year=year).order_by("created_at"))
+    proposals = await Proposal.filter(member_id=member.id, year=year).order_by("created_at")
+    records = await Record.filter(member_id=member.id, year=year).order_by("occurred_on", "id")
+
+    def of(*kinds: RecordKind) -> list[Evidence]:
+        return [Evidence(r.description[:30], r.occurred_on) for r in records if r.kind in kinds]
+
+    five_ones = [
+        TaskItem("提交一份提案", [Evidence(p.title, _local_date(p.created_at)) for p in proposals]),
+        TaskItem(
+            "反映一条社情民意",
+            [Evidence(f"{r.reference} {r.title}", _local_date(r.created_at)) for r in reports],
+        ),
+        TaskItem("参加一次视察调研", inspections),
+        TaskItem("完成一篇调研报告或提出一条意见建议", of(RecordKind.RESEARCH, RecordKind.OPINION)),
+        TaskItem("为群众做一件好事实事", of(RecordKind.DEED)),
+    ]
+    four_visits = [
+        TaskItem(
+            f"访{vt.value}",
+            [Evidence(r.description[:30], r.occurred_on) for r in records if r.visit_type == vt.value],
+        )
+        for vt in VisitType
+    ]
+    days_left = (date(year, 12, 31) - today).days if today.year == year else 0
+    return Progress(
+        member=member,
+        year=year,
+        days_left=max(days_left, 0),
+        attendance=attendance,
+        five_ones=five_ones,
+        four_visits=four_visits,
+        reports=reports,
+        deeds=sum(1 for r in records if r.kind == RecordKind.DEED),
+        upcoming=upcoming,
+    )

@@ -1,0 +1,281 @@
+"""Roster import and export (.xlsx / .csv with Chinese headers).
+
+Import is all or nothing: every row is validated first and every bad row is reported with its row
+number; only a clean file is written, in one transaction. Members are matched by phone, else by
+name, so re-importing the same file changes nothing and existing bindings survive an update.
+Members missing from the file are left as they are (deactivate them explicitly).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from tortoise.transactions import in_transaction
+
+from models import Committee, Member, MemberStatus, Role
+
+HEADERS = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色"]
+REQUIRED_HEADERS = {"姓名"}
+ROLE_NAMES = {"": Role.MEMBER, "委员": Role.MEMBER, "工作人员": Role.STAFF, "管理员": Role.ADMIN}
+ROLE_TEXT = {Role.MEMBER: "委员", Role.STAFF: "工作人员", Role.ADMIN: "管理员"}
+GENDERS = {"", "男", "女"}
+PHONE = re.compile(r"^1\d{10}$")
+COMMITTEE_SPLIT = re.compile(r"[、,，;；/\s]+")
+LUNAR_PREFIX = "农历"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    line: int
+    name: str
+    gender: str
+    sector: str
+    committees: tuple[str, ...]
+    phone: str | None
+    birthday: date | None
+    birthday_lunar: bool
+    role: Role
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class RosterFormatError(Exception):
+    """The file itself is unusable (wrong type, missing headers)."""
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows as header → text, from .xlsx or .csv (UTF-8, with or without BOM, or GB18030)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        raw = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    elif suffix == ".csv":
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030")
+        raw = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    else:
+        raise RosterFormatError(f"unsupported file type {suffix!r}: use .xlsx or .csv")
+    if not raw:
+        raise RosterFormatError("the file is empty")
+    header = [h.strip() for h in raw[0]]
+    missing = REQUIRED_HEADERS - set(header)
+    if missing:
+        raise RosterFormatError(f"missing column(s): {', '.join(sorted(missing))}; expected {HEADERS}")
+    unknown = [h for h in header if h and h not in HEADERS]
+    if unknown:
+        raise RosterFormatError(f"unknown column(s): {', '.join(unknown)}; expected {HEADERS}")
+    return [{h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h} for row in raw[1:]]
+
+
+def _parse_birthday(text: str) -> tuple[date | None, bool]:
+    text = text.strip()
+    if not text:
+        return None, False
+    lunar = text.startswith(LUNAR_PREFIX)
+    text = text.removeprefix(LUNAR_PREFIX).strip()
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+    if not match:
+        raise ValueError
+    return date(int(match[1]), int(match[2]), int(match[3])), lunar
+
+
+def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]]:
+    """Check every row; line numbers count the header as line 1, as a spreadsheet shows them."""
+    parsed: list[RosterRow] = []
+    errors: list[str] = []
+    phones: dict[str, int] = {}
+    names_without_phone: dict[str, int] = {}
+    for index, row in enumerate(rows, start=2):
+        if not any(row.values()):
+            continue
+        problems: list[str] = []
+        name = row.get("姓名", "").strip()
+        if not name:
+            problems.append("缺少姓名")
+        elif len(name) > 32:
+            problems.append("姓名过长")
+        gender = row.get("性别", "").strip()
+        if gender not in GENDERS:
+            problems.append(f"性别「{gender}」应为 男 或 女")
+        phone = row.get("手机", "").strip().replace(" ", "").replace("-", "") or None
+        if phone is not None:
+            if not PHONE.match(phone):
+                problems.append(f"手机号「{phone}」格式不正确")
+            elif phone in phones:
+                problems.append(f"手机号与第 {phones[phone]} 行重复")
+            else:
+                phones[phone] = index
+        elif name:
+            if name in names_without_phone:
+                problems.append(f"与第 {names_without_phone[name]} 行同名且都没有手机号，无法区分")
+            names_without_phone[name] = index
+        try:
+            birthday, lunar = _parse_birthday(row.get("生日", ""))
+        except ValueError:
+            birthday, lunar = None, False
+            problems.append(f"生日「{row.get('生日', '')}」不是有效日期（例：1970-05-03 或 农历1970-05-03）")
+        role_text = row.get("角色", "").strip()
+        if role_text not in ROLE_NAMES:
+            problems.append(f"角色「{role_text}」未知（可填：委员、工作人员、管理员）")
+        committees = tuple(c for c in COMMITTEE_SPLIT.split(row.get("专委会", "").strip()) if c)
+        if problems:
+            errors.append(f"第 {index} 行：" + "；".join(problems))
+            continue
+        parsed.append(
+            RosterRow(
+                line=index,
+                name=name,
+                gender=gender,
+                sector=row.get("界别", "").strip(),
+                committees=committees,
+                phone=phone,
+                birthday=birthday,
+                birthday_lunar=lunar,
+                role=ROLE_NAMES[role_text],
+            )
+        )
+    return parsed, errors
+
+
+async def _find_existing(row: RosterRow) -> Member | None:
+    if row.phone:
+        found = await Member.filter(phone=row.phone).first()
+        if found is not None:
+            return found
+    candidates = await Member.filter(name=row.name).prefetch_related("committees")
+    if len(candidates) == 1 and (row.phone is None or candidates[0].phone is None):
+        return candidates[0]
+    return None
+
+
+async def import_rows(
+    rows: list[dict[str, str]], progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    parsed, errors = validate(rows)
+    report = ImportReport(errors=errors)
+    if errors:
+        return report
+    committee_names = {name for row in parsed for name in row.committees}
+    async with in_transaction():
+        committees = {}
+        for name in sorted(committee_names):
+            committees[name], _ = await Committee.get_or_create(name=name)
+        for done, row in enumerate(parsed, start=1):
+            await _upsert(row, committees, report)
+            if progress:
+                progress(done, len(parsed))
+    return report
+
+
+async def _upsert(row: RosterRow, committees: dict[str, Committee], report: ImportReport) -> None:
+    values = {
+        "name": row.name,
+        "gender": row.gender,
+        "sector": row.sector,
+        "phone": row.phone,
+        "birthday": row.birthday,
+        "birthday_lunar": row.birthday_lunar,
+        "role": row.role,
+        "status": MemberStatus.ACTIVE,
+    }
+    member = await _find_existing(row)
+    if member is None:
+        member = await Member.create(**values)
+        if row.committees:
+            await member.committees.add(*[committees[c] for c in row.committees])
+        report.created += 1
+        return
+    changed = {k: v for k, v in values.items() if getattr(member, k) != v}
+    current = sorted(c.name for c in await member.committees.all())
+    committees_changed = current != sorted(row.committees)
+    if changed:
+        await Member.filter(id=member.id).update(**changed)
+    if committees_changed:
+        await member.committees.clear()
+        if row.committees:
+            await member.committees.add(*[committees[c] for c in row.committees])
+    if changed or committees_changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+async def import_file(path: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    return await import_rows(read_rows(path), progress)
+
+
+async def export_rows() -> list[list[str]]:
+    members = await Member.all().order_by("id").prefetch_related("committees")
+    table = [HEADERS]
+    for m in members:
+        birthday = ""
+        if m.birthday:
+            birthday = (LUNAR_PREFIX if m.birthday_lunar else "") + m.birthday.isoformat()
+        table.append(
+            [
+                m.name,
+                m.gender,
+                m.sector,
+                "、".join(sorted(c.name for c in m.committees)),
+                m.phone or "",
+                birthday,
+                ROLE_TEXT[m.role],
+            ]
+        )
+    return table
+
+
+async def export_file(path: Path) -> int:
+    table = await export_rows()
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.title = "委员名册"
+        for row in table:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        workbook.save(path)
+    elif path.suffix.lower() == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(table)
+    else:
+        raise RosterFormatError(f"unsupported file type {path.suffix!r}: use .xlsx or .csv")
+    return len(table) - 1

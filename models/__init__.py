@@ -1,0 +1,34 @@
+"""Tortoise models, one module per aggregate. Imported as the tortoise app "models"."""
+
+from models.activity import Activity, ActivityType, Attendance, AttendanceStatus, Audience
+from models.binding import BindingAttempt, BindingCode, BindingLog
+from models.leave import LeaveRequest, LeaveStatus
+from models.member import Committee, Identity, Member, MemberStatus, Role
+from models.outbox import OutboxMessage, OutboxStatus
+from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitType
+
+__all__ = [
+    "Activity",
+    "ActivityType",
+    "Attendance",
+    "AttendanceStatus",
+    "Audience",
+    "BindingAttempt",
+    "BindingCode",
+    "BindingLog",
+    "Committee",
+    "Identity",
+    "LeaveRequest",
+    "LeaveStatus",
+    "Member",
+    "MemberStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Proposal",
+    "Record",
+    "RecordKind",
+    "Report",
+    "ReportStatus",
+    "Role",
+    "VisitType",
+]

@@ -1,0 +1,34 @@
+"""Leave requests (请假) for an activity."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class LeaveStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+LEAVE_LABELS = {LeaveStatus.PENDING: "待审批", LeaveStatus.APPROVED: "已批准", LeaveStatus.REFUSED: "已驳回"}
+
+
+class LeaveRequest(Model):
+    id = fields.IntField(primary_key=True)
+    activity = fields.ForeignKeyField(
+        "models.Activity", related_name="leave_requests", on_delete=fields.CASCADE
+    )
+    member = fields.ForeignKeyField("models.Member", related_name="leave_requests", on_delete=fields.CASCADE)
+    reason = fields.CharField(max_length=200)
+    status = fields.CharEnumField(LeaveStatus, max_length=8, default=LeaveStatus.PENDING)
+    decided_by = fields.CharField(max_length=64, default="")
+    decided_at = fields.DatetimeField(null=True)
+    decision_reason = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "leave_request"

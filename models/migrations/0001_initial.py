@@ -1,0 +1,228 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from models.activity import ActivityStatus, ActivityType, AttendanceStatus, Audience
+from models.leave import LeaveStatus
+from models.member import MemberStatus, Role
+from models.outbox import OutboxStatus
+from models.record import RecordKind, ReportStatus
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Activity',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True, description='the short number members see')),
+                ('type', fields.CharEnumField(description='PLENARY: 全体会议\nSTANDING: 常委会议\nCOMMITTEE: 专委会活动\nINSPECTION: 视察调研\nCONSULTATION: 协商议政\nSUPERVISION: 民主监督\nTRAINING: 学习培训', enum_type=ActivityType, max_length=8)),
+                ('title', fields.CharField(max_length=100)),
+                ('start_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('end_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('place', fields.CharField(default='', max_length=100)),
+                ('audience', fields.CharEnumField(default=Audience.ALL, description='ALL: all\nCOMMITTEE: committee\nSECTOR: sector\nLIST: list', enum_type=Audience, max_length=12)),
+                ('audience_value', fields.CharField(default='', description='committee or sector name', max_length=64)),
+                ('checkin_opens_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('checkin_closes_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('checkin_code', fields.CharField(null=True, max_length=16)),
+                ('announce_platform', fields.CharField(default='', max_length=16)),
+                ('announce_group', fields.CharField(default='', max_length=64)),
+                ('status', fields.CharEnumField(default=ActivityStatus.OPEN, description='OPEN: open\nCLOSED: closed', enum_type=ActivityStatus, max_length=8)),
+                ('created_by', fields.CharField(default='', max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'activity', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='BindingAttempt',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('platform', fields.CharField(max_length=16)),
+                ('account_id', fields.CharField(max_length=64)),
+                ('failures', fields.IntField(default=0)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'binding_attempt', 'app': 'models', 'unique_together': (('platform', 'account_id'),), 'pk_attr': 'id', 'table_description': 'Wrong-code counter per chat account, with a lock that stops guessing.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Committee',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(unique=True, max_length=64)),
+            ],
+            options={'table': 'committee', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A special committee (专门委员会) or activity group.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Member',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(db_index=True, max_length=32)),
+                ('gender', fields.CharField(default='', max_length=4)),
+                ('sector', fields.CharField(default='', db_index=True, description='界别', max_length=64)),
+                ('role', fields.CharEnumField(default=Role.MEMBER, description='MEMBER: member\nSTAFF: staff\nADMIN: admin', enum_type=Role, max_length=8)),
+                ('phone', fields.CharField(null=True, unique=True, max_length=20)),
+                ('birthday', fields.DateField(null=True)),
+                ('birthday_lunar', fields.BooleanField(default=False, description='birthday is a lunar date')),
+                ('status', fields.CharEnumField(default=MemberStatus.ACTIVE, description='ACTIVE: active\nINACTIVE: inactive', enum_type=MemberStatus, max_length=8)),
+                ('committees', fields.ManyToManyField('models.Committee', unique=True, db_constraint=True, through='member_committee', forward_key='committee_id', backward_key='member_id', related_name='members', on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'member', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Attendance',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('activity', fields.ForeignKeyField('models.Activity', source_field='activity_id', db_constraint=True, to_field='id', related_name='attendances', on_delete=OnDelete.CASCADE)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='attendances', on_delete=OnDelete.CASCADE)),
+                ('status', fields.CharEnumField(default=AttendanceStatus.PENDING, description='PENDING: pending\nPRESENT: present\nLATE: late\nLEAVE: leave\nABSENT: absent', enum_type=AttendanceStatus, max_length=8)),
+                ('checked_in_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('channel', fields.CharField(default='', max_length=16)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'attendance', 'app': 'models', 'unique_together': (('activity', 'member'),), 'pk_attr': 'id', 'table_description': 'One row per expected member, created with the activity, its status moves on from pending.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='BindingCode',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='binding_codes', on_delete=OnDelete.CASCADE)),
+                ('code_hash', fields.CharField(unique=True, max_length=64)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('invalidated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('issued_by', fields.CharField(default='', max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'binding_code', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='BindingLog',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='binding_logs', on_delete=OnDelete.CASCADE)),
+                ('action', fields.CharField(description='bind / unbind / code_issued / code_voided', max_length=16)),
+                ('platform', fields.CharField(default='', max_length=16)),
+                ('account_id', fields.CharField(default='', max_length=64)),
+                ('actor', fields.CharField(description='who did it: member:<id>, cli, self', max_length=64)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'binding_log', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Identity',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='identities', on_delete=OnDelete.CASCADE)),
+                ('platform', fields.CharField(max_length=16)),
+                ('account_id', fields.CharField(max_length=64)),
+                ('active', fields.BooleanField(default=True)),
+                ('bound_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'identity', 'app': 'models', 'unique_together': (('platform', 'account_id'), ('member', 'platform')), 'pk_attr': 'id', 'table_description': "A member's account on one platform (QQ number, WeChat openid, console user)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='LeaveRequest',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('activity', fields.ForeignKeyField('models.Activity', source_field='activity_id', db_constraint=True, to_field='id', related_name='leave_requests', on_delete=OnDelete.CASCADE)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='leave_requests', on_delete=OnDelete.CASCADE)),
+                ('reason', fields.CharField(max_length=200)),
+                ('status', fields.CharEnumField(default=LeaveStatus.PENDING, description='PENDING: pending\nAPPROVED: approved\nREFUSED: refused', enum_type=LeaveStatus, max_length=8)),
+                ('decided_by', fields.CharField(default='', max_length=64)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('decision_reason', fields.CharField(default='', max_length=200)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'leave_request', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OutboxMessage',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('dedupe_key', fields.CharField(unique=True, max_length=191)),
+                ('kind', fields.CharField(default='', db_index=True, max_length=32)),
+                ('batch', fields.CharField(default='', db_index=True, description='broadcast number', max_length=64)),
+                ('recipient', fields.JSONField(description='a serialised Recipient value object', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('template', fields.CharField(max_length=128)),
+                ('context', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharEnumField(default=OutboxStatus.PENDING, description='PENDING: pending\nSENDING: sending\nSENT: sent\nFAILED: failed\nUNKNOWN: unknown\nUNREACHABLE: unreachable', enum_type=OutboxStatus, max_length=12)),
+                ('attempts', fields.IntField(default=0)),
+                ('due_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('claimed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('channel', fields.CharField(default='', description='platform it went out on', max_length=16)),
+                ('last_error', fields.CharField(default='', max_length=255)),
+                ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'outbox', 'app': 'models', 'indexes': [Index(fields=['status', 'due_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Proposal',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='proposals', on_delete=OnDelete.CASCADE)),
+                ('title', fields.CharField(max_length=100)),
+                ('number', fields.CharField(default='', max_length=32)),
+                ('cosigners', fields.CharField(default='', max_length=500)),
+                ('year', fields.IntField(db_index=True)),
+                ('recorded_by', fields.CharField(default='', max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'proposal', 'app': 'models', 'pk_attr': 'id', 'table_description': '提案: filed in the formal system, recorded here for the archive.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Record',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='records', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharEnumField(description='VISIT: visit\nDEED: deed\nSPEECH: speech\nRESEARCH: research\nOPINION: opinion', enum_type=RecordKind, max_length=10)),
+                ('visit_type', fields.CharField(default='', description='VisitType for kind=visit', max_length=8)),
+                ('description', fields.CharField(max_length=500)),
+                ('occurred_on', fields.DateField()),
+                ('year', fields.IntField(db_index=True)),
+                ('recorded_by', fields.CharField(default='', max_length=64)),
+                ('confirmed_by', fields.CharField(default='', max_length=64)),
+                ('confirmed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'record', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Report',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('reference', fields.CharField(unique=True, description='e.g. SQ2026-0007', max_length=24)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='reports', on_delete=OnDelete.CASCADE)),
+                ('title', fields.CharField(max_length=100)),
+                ('content', fields.TextField(unique=False)),
+                ('category', fields.CharField(default='', max_length=32)),
+                ('status', fields.CharEnumField(default=ReportStatus.SUBMITTED, description='SUBMITTED: submitted\nACCEPTED: accepted\nRETURNED: returned\nADOPTED: adopted\nINSTRUCTED: instructed', enum_type=ReportStatus, max_length=12)),
+                ('adopted_level', fields.CharField(default='', max_length=16)),
+                ('status_note', fields.CharField(default='', max_length=200)),
+                ('year', fields.IntField(db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'report', 'app': 'models', 'pk_attr': 'id', 'table_description': '社情民意 social-condition report.'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,39 @@
+"""The outbox: one row per message the bot sends on its own initiative, per recipient."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    UNREACHABLE = "unreachable"
+
+
+class OutboxMessage(Model):
+    id = fields.IntField(primary_key=True)
+    dedupe_key = fields.CharField(max_length=191, unique=True)
+    kind = fields.CharField(max_length=32, default="", db_index=True)
+    batch = fields.CharField(max_length=64, default="", db_index=True, description="broadcast number")
+    recipient = fields.JSONField(description="a serialised Recipient value object")
+    template = fields.CharField(max_length=128)
+    context = fields.JSONField(default=dict)
+    status = fields.CharEnumField(OutboxStatus, max_length=12, default=OutboxStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    due_at = fields.DatetimeField(db_index=True)
+    claimed_at = fields.DatetimeField(null=True)
+    channel = fields.CharField(max_length=16, default="", description="platform it went out on")
+    last_error = fields.CharField(max_length=255, default="")
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox"
+        indexes = (("status", "due_at"),)

@@ -1,0 +1,195 @@
+"""Test set-up: NoneBot (through nonebug) with every plugin, and a fresh database per test.
+
+Database-backed tests take the `db` fixture, which runs on SQLite and, when a PostgreSQL server
+is reachable, again on PostgreSQL (each session creates and drops its own database there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from nonebug import NONEBOT_INIT_KWARGS, NONEBOT_START_LIFESPAN
+
+os.environ["WEIYUAN_ENV_FILE"] = os.devnull  # never read a developer's .env in tests
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+TEST_TOKEN = "test-onebot-token"
+SUPERUSER = "qq:999000"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[NONEBOT_INIT_KWARGS] = {
+        "driver": "~fastapi+~aiohttp",
+        "command_start": ["/", ""],
+        "onebot_access_token": TEST_TOKEN,
+        "log_level": "WARNING",
+    }
+    config.stash[NONEBOT_START_LIFESPAN] = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run every SQLite case before every PostgreSQL case: one backend switch per session."""
+    items.sort(key=lambda item: "[postgres" in item.nodeid or "-postgres" in item.nodeid)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def after_nonebot_init(_nonebot_init: None) -> None:
+    from bot.app import load_plugins, register_adapters
+    from bot.config import load_settings
+
+    register_adapters(load_settings(enable_console=True, enable_onebot=True, onebot_access_token=TEST_TOKEN))
+    load_plugins()
+
+
+@pytest.fixture(autouse=True)
+def settings(monkeypatch: pytest.MonkeyPatch):
+    """Fresh settings for each test; tests override fields with `settings_override`."""
+    from bot import config
+
+    monkeypatch.setenv("SUPERUSERS", f'["{SUPERUSER}"]')
+    config.reset_settings_cache()
+    yield config.get_settings()
+    config.reset_settings_cache()
+
+
+class FrozenClock:
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.current += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        self.current = moment
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock at 2026-06-01 09:00 Asia/Shanghai (01:00 UTC), moved by hand."""
+    from bot import clock as clock_module
+
+    frozen = FrozenClock(datetime(2026, 6, 1, 1, 0, tzinfo=UTC))
+    clock_module.set_clock(frozen)
+    yield frozen
+    clock_module.set_clock(None)
+
+
+async def _postgres_reachable() -> bool:
+    try:
+        import asyncpg
+
+        conn = await asyncio.wait_for(asyncpg.connect(PG_ADMIN_URL), timeout=3)
+    except Exception:
+        return False
+    await conn.close()
+    return True
+
+
+class PostgresDatabase:
+    """A throwaway database on the local PostgreSQL server, one per test session."""
+
+    def __init__(self) -> None:
+        self.name = f"weiyuan_test_{uuid.uuid4().hex[:10]}"
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        self.url = f"{base}/{self.name}"
+
+    async def create(self) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        await conn.execute(f'CREATE DATABASE "{self.name}"')
+        await conn.close()
+
+    async def drop(self) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str | None]:
+    if not await _postgres_reachable():
+        yield None
+        return
+    database = PostgresDatabase()
+    await database.create()
+    yield database.url
+    await database.drop()
+
+
+_TABLES_IN_DELETE_ORDER = [
+    "outbox",
+    "binding_log",
+    "binding_code",
+    "binding_attempt",
+    "leave_request",
+    "attendance",
+    "activity",
+    "record",
+    "report",
+    "proposal",
+    "identity",
+    "member_committee",
+    "member",
+    "committee",
+]
+
+
+async def _empty_tables() -> None:
+    from tortoise import connections
+
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        tables = ", ".join(f'"{t}"' for t in _TABLES_IN_DELETE_ORDER)
+        await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    else:
+        for table in _TABLES_IN_DELETE_ORDER:
+            await conn.execute_script(f'DELETE FROM "{table}"')
+        await conn.execute_script("DELETE FROM sqlite_sequence")
+
+
+_current_url: list[str] = []
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, postgres_url: str | None) -> AsyncIterator[str]:
+    """A migrated, empty database: SQLite in memory, then PostgreSQL when reachable."""
+    from bot import db as database
+
+    if request.param == "postgres":
+        if postgres_url is None:
+            pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set TEST_POSTGRES_URL)")
+        url = postgres_url
+    else:
+        url = "sqlite://:memory:"
+    if _current_url != [url]:
+        if _current_url:
+            await database.disconnect()
+        await database.connect(url)
+        _current_url[:] = [url]
+    await _empty_tables()
+    yield request.param
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _database_lifecycle(postgres_url: str | None) -> AsyncIterator[None]:
+    """Close whatever database the tests left open before the PostgreSQL one is dropped."""
+    yield
+    if _current_url:
+        from bot import db as database
+
+        await database.disconnect()
+        _current_url.clear()

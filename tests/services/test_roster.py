@@ -1,0 +1,86 @@
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from bot.services import binding, roster
+from models import Identity, Member, Role
+
+HEADER = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色"]
+GOOD = [
+    ["林建国", "男", "经济界", "经济委", "13900000002", "1968-07-21", "委员"],
+    ["陈晓梅", "女", "教育界", "提案委、文史委", "13900000003", "农历1972-08-15", ""],
+    ["周文清", "女", "", "", "13900000001", "", "工作人员"],
+]
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8-sig")
+    return path
+
+
+async def test_import_xlsx_then_reimport_changes_nothing(db, tmp_path):
+    path = _xlsx(tmp_path / "roster.xlsx", GOOD)
+    first = await roster.import_file(path)
+    assert (first.created, first.updated, first.unchanged, first.errors) == (3, 0, 0, [])
+    chen = await Member.get(name="陈晓梅").prefetch_related("committees")
+    assert chen.birthday_lunar and chen.birthday.isoformat() == "1972-08-15"
+    assert sorted(c.name for c in chen.committees) == ["提案委", "文史委"]
+    assert (await Member.get(name="周文清")).role == Role.STAFF
+    second = await roster.import_file(path)
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 3)
+
+
+async def test_update_keeps_bindings(db, tmp_path, clock):
+    await roster.import_file(_csv(tmp_path / "a.csv", GOOD))
+    lin = await Member.get(name="林建国")
+    issued = await binding.issue_code(lin, "cli")
+    await binding.bind(binding.Sender("qq", "10001"), issued.code)
+    changed = [row[:] for row in GOOD]
+    changed[0][3] = "经济委、提案委"
+    changed[0][2] = "工商联"
+    report = await roster.import_file(_csv(tmp_path / "b.csv", changed))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+    lin = await Member.get(id=lin.id)
+    assert lin.sector == "工商联"
+    assert await Identity.filter(member=lin, account_id="10001").exists()
+
+
+async def test_bad_rows_are_all_reported_and_nothing_is_written(db, tmp_path):
+    rows = [
+        GOOD[0],
+        ["", "男", "经济界", "", "13900000009", "", ""],  # line 3: no name
+        ["王五", "男", "经济界", "", "13900000010", "1970-13-45", ""],  # line 4: bad date
+        ["赵六", "男", "经济界", "", "13900000002", "", ""],  # line 5: duplicate phone of line 2
+        ["钱七", "未知", "经济界", "", "139", "", "主席"],  # line 6: gender, phone, role
+    ]
+    report = await roster.import_file(_xlsx(tmp_path / "bad.xlsx", rows))
+    assert not report.ok
+    joined = "\n".join(report.errors)
+    assert report.errors[0].startswith("第 3 行") and "缺少姓名" in report.errors[0]
+    assert "第 4 行" in joined and "生日「1970-13-45」" in joined
+    assert "第 5 行" in joined and "与第 2 行重复" in joined
+    assert "第 6 行" in joined and "角色「主席」未知" in joined and "手机号「139」" in joined
+    assert len(report.errors) == 4
+    assert await Member.all().count() == 0
+
+
+async def test_export_round_trip(db, tmp_path):
+    await roster.import_file(_csv(tmp_path / "in.csv", GOOD))
+    out = tmp_path / "out.xlsx"
+    assert await roster.export_file(out) == 3
+    sheet = load_workbook(out).active
+    rows = [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == HEADER
+    assert rows[2] == ["陈晓梅", "女", "教育界", "提案委、文史委", "13900000003", "农历1972-08-15", "委员"]
+    again = await roster.import_file(out)
+    assert again.unchanged == 3
