@@ -130,35 +130,32 @@ async def postgres_url() -> AsyncIterator[str | None]:
     await database.drop()
 
 
-_TABLES_IN_DELETE_ORDER = [
-    "outbox",
-    "binding_log",
-    "binding_code",
-    "binding_attempt",
-    "leave_request",
-    "attendance",
-    "activity",
-    "record",
-    "report",
-    "proposal",
-    "identity",
-    "member_committee",
-    "member",
-    "committee",
-]
+def _all_tables() -> list[str]:
+    """Every table of the models app, M2M link tables included (new models need no edit here)."""
+    from tortoise import Tortoise
+
+    tables: set[str] = set()
+    for model in Tortoise.apps["models"].values():
+        tables.add(model._meta.db_table)
+        for field_name in model._meta.m2m_fields:
+            tables.add(model._meta.fields_map[field_name].through)
+    return sorted(tables)
 
 
 async def _empty_tables() -> None:
     from tortoise import connections
 
     conn = connections.get("default")
+    tables = _all_tables()
     if conn.capabilities.dialect == "postgres":
-        tables = ", ".join(f'"{t}"' for t in _TABLES_IN_DELETE_ORDER)
-        await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        joined = ", ".join(f'"{t}"' for t in tables)
+        await conn.execute_script(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
     else:
-        for table in _TABLES_IN_DELETE_ORDER:
+        await conn.execute_script("PRAGMA foreign_keys = OFF")
+        for table in tables:
             await conn.execute_script(f'DELETE FROM "{table}"')
         await conn.execute_script("DELETE FROM sqlite_sequence")
+        await conn.execute_script("PRAGMA foreign_keys = ON")
 
 
 _current_url: list[str] = []
