@@ -22,6 +22,10 @@ async def startup() -> None:
         from bot.demo import seed
 
         await seed()
+    if settings.delivery_report_unreachable:
+        from bot.services.delivery_report import notify_unreachable
+
+        dispatcher.on_batch_finished(notify_unreachable)
     _tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
 
 

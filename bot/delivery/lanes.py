@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from loguru import logger
 
@@ -44,7 +44,7 @@ class DailyCap:
             return 1 << 30
         local = clock.local_now()
         if self._day != local.date() or self._monotonic() - self._read_at > self.REFRESH_SECONDS:
-            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
             self._count = await store.count_attempted(self.platform, midnight)
             self._day, self._read_at = local.date(), self._monotonic()
         return max(0, cap - self._count)
@@ -55,7 +55,8 @@ class DailyCap:
     @staticmethod
     def next_day() -> datetime:
         local = clock.local_now()
-        return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        return midnight.astimezone(UTC)
 
 
 class Lane:

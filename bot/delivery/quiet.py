@@ -9,7 +9,7 @@ Urgent messages (`urgent=True`, e.g. a meeting moved today) always go at once.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot import clock
 from bot.config import get_settings
@@ -35,7 +35,7 @@ def quiet_until(moment: datetime | None = None) -> datetime | None:
     end_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
     if end_at <= local:
         end_at += timedelta(days=1)
-    return end_at
+    return end_at.astimezone(UTC)
 
 
 def holds(*, private: bool, urgent: bool) -> bool:
