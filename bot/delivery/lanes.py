@@ -80,10 +80,11 @@ class Lane:
         self.queue: deque[Item] = deque()
         self._ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.seconds_per_send = 0.0  # measured (moving average), pauses and database writes included
 
     def capacity(self, claim_batch: int, lease_seconds: float) -> int:
         """How many rows may wait here: what the lane sends within half a lease."""
-        per_send = self.pacer.expected_wait(1)
+        per_send = max(self.pacer.expected_wait(1), self.seconds_per_send)
         if per_send <= 0:
             return 2 * claim_batch
         return max(1, min(2 * claim_batch, int(lease_seconds / 2 / per_send)))
@@ -108,6 +109,13 @@ class Lane:
                 await self._send_chunk(chunk)
 
     async def _send_chunk(self, chunk: Sequence[Item]) -> None:
+        started = time.monotonic()
+        await self._send_chunk_now(chunk)
+        took = (time.monotonic() - started) / max(1, len(chunk))
+        previous = self.seconds_per_send
+        self.seconds_per_send = took if not previous else 0.8 * previous + 0.2 * took
+
+    async def _send_chunk_now(self, chunk: Sequence[Item]) -> None:
         texts: dict[int, str] = {}
         broken: list[tuple[Job, str]] = []
         for job, _ in chunk:

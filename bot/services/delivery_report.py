@@ -75,10 +75,14 @@ async def batch_status(batch: str) -> BatchStatus:
         raise ServiceError("delivery/batch_not_found.j2", batch=batch)
     status = BatchStatus(batch=batch, total=total, sent=counts[OutboxStatus.SENT])
     status.pending = sum(counts[s] for s in PENDING_STATES)
-    problems = await OutboxMessage.filter(
-        batch=batch,
-        status__in=[OutboxStatus.FAILED, OutboxStatus.UNKNOWN, OutboxStatus.UNREACHABLE],
-    ).order_by("id").values_list("status", "recipient", "last_error")
+    problems = (
+        await OutboxMessage.filter(
+            batch=batch,
+            status__in=[OutboxStatus.FAILED, OutboxStatus.UNKNOWN, OutboxStatus.UNREACHABLE],
+        )
+        .order_by("id")
+        .values_list("status", "recipient", "last_error")
+    )
     names = await _names([recipient for _, recipient, _ in problems])
     buckets = {
         OutboxStatus.FAILED: status.failed,

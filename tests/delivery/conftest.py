@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -74,12 +75,13 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
     def apply(**values: object) -> None:
         for name, value in values.items():
-            text = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
-            if isinstance(text, list):
-                import json
-
-                text = json.dumps(text)
-            monkeypatch.setenv(name.upper(), str(text))
+            if isinstance(value, bool):
+                text = str(value).lower()
+            elif isinstance(value, list):
+                text = json.dumps(value)
+            else:
+                text = str(value)
+            monkeypatch.setenv(name.upper(), text)
         config.reset_settings_cache()
 
     return apply

@@ -18,8 +18,9 @@ TEMPLATE = "delivery/unreachable_notice.j2"
 
 async def _enqueue(key: str, recipient, *, batch: str = "", urgent: bool = False, **ctx) -> None:
     context = {"batch": batch or "B", "names": ["甲"], **ctx}
-    await outbox.enqueue(key=key, recipient=recipient, template=TEMPLATE, context=context, batch=batch,
-                         urgent=urgent)
+    await outbox.enqueue(
+        key=key, recipient=recipient, template=TEMPLATE, context=context, batch=batch, urgent=urgent
+    )
 
 
 async def _row(key: str) -> OutboxMessage:
@@ -121,15 +122,25 @@ async def test_window_closed_uses_fallback_hook_then_next_channel(db, clock, reg
     second = await factories.member("乙", qq="10002")
     await Identity.create(member=first, platform="wechat", account_id="o1")
     await Identity.create(member=second, platform="wechat", account_id="o2")
-    await outbox.enqueue(key="f1", recipient=MemberRecipient(first.id), template=TEMPLATE,
-                         context={"batch": "B", "names": []}, kind="notice")
+    await outbox.enqueue(
+        key="f1",
+        recipient=MemberRecipient(first.id),
+        template=TEMPLATE,
+        context={"batch": "B", "names": []},
+        kind="notice",
+    )
     await Dispatcher().drain()
     assert (await _row("f1")).channel == "wechat" and (await _row("f1")).status == OutboxStatus.SENT
     assert wechat.fallbacks[0][0] == "o1" and wechat.fallbacks[0][1].kind == "notice"
     assert qq.sent == []
     wechat.fallback_result = no_template
-    await outbox.enqueue(key="f2", recipient=MemberRecipient(second.id), template=TEMPLATE,
-                         context={"batch": "B", "names": []}, kind="notice")
+    await outbox.enqueue(
+        key="f2",
+        recipient=MemberRecipient(second.id),
+        template=TEMPLATE,
+        context={"batch": "B", "names": []},
+        kind="notice",
+    )
     await Dispatcher().drain()
     row = await _row("f2")
     assert (row.status, row.channel) == (OutboxStatus.SENT, "qq")

@@ -116,7 +116,12 @@ async def test_dispatcher_paces_each_lane_on_its_own(db, clock, registry):
 def test_onebot_channel_declares_limits_from_settings(configure):
     from bot.delivery.channels.onebot import OneBotChannel
 
-    configure(qq_group_interval_seconds=5, qq_group_jitter_seconds=1, qq_private_interval_seconds=0.5,
-              qq_private_jitter_seconds=0, qq_daily_cap=800)
+    configure(
+        qq_group_interval_seconds=5,
+        qq_group_jitter_seconds=1,
+        qq_private_interval_seconds=0.5,
+        qq_private_jitter_seconds=0,
+        qq_daily_cap=800,
+    )
     limits = OneBotChannel().limits
     assert limits == ChannelLimits(Pace(5, 1), Pace(0.5, 0), daily_cap=800, inflight=1)

@@ -11,28 +11,35 @@ from nonebot.adapters.onebot.v11.event import Sender
 from nonebug import App
 
 from bot.delivery import outbox
+from bot.delivery.channels.base import SendOutcome, SendResult
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.recipients import MemberRecipient
 from bot.render import render
 from bot.services import delivery_report
 from bot.services.errors import ServiceError
-from bot.delivery.channels.base import SendOutcome, SendResult
 from models import OutboxMessage, OutboxStatus, Role
 from tests import factories
 
 
 async def _broadcast(registry) -> dict[str, int]:
     """Batch 7 to four members: one sent, one refused, one uncertain, one with no QQ bound."""
-    qq = registry("qq", script={
-        "10002": [SendResult(SendOutcome.REJECTED, "retcode 100: 账号可能被风控", "100")],
-        "10003": [SendResult(SendOutcome.UNKNOWN, "retcode 1200", "1200")],
-    })
+    qq = registry(
+        "qq",
+        script={
+            "10002": [SendResult(SendOutcome.REJECTED, "retcode 100: 账号可能被风控", "100")],
+            "10003": [SendResult(SendOutcome.UNKNOWN, "retcode 1200", "1200")],
+        },
+    )
     ids = {}
     for name, qq_id in (("林建国", "10001"), ("王海燕", "10002"), ("陈志远", "10003"), ("赵无绑", None)):
         member = await factories.member(name, qq=qq_id)
         ids[name] = member.id
-        await outbox.enqueue(key=f"n7:{member.id}", recipient=MemberRecipient(member.id),
-                             template="delivery/usage.j2", batch="7")
+        await outbox.enqueue(
+            key=f"n7:{member.id}",
+            recipient=MemberRecipient(member.id),
+            template="delivery/usage.j2",
+            batch="7",
+        )
     await Dispatcher().drain()
     assert len(qq.sent) == 3
     return ids
@@ -75,17 +82,37 @@ async def test_unknown_batch_is_refused(db):
 
 def _private(user_id: int, text: str) -> PrivateMessageEvent:
     return PrivateMessageEvent(
-        time=int(time.time()), self_id=1, post_type="message", sub_type="friend", user_id=user_id,
-        message_type="private", message_id=1, message=Message(text), original_message=Message(text),
-        raw_message=text, font=0, sender=Sender(user_id=user_id, nickname="x"), to_me=True,
+        time=int(time.time()),
+        self_id=1,
+        post_type="message",
+        sub_type="friend",
+        user_id=user_id,
+        message_type="private",
+        message_id=1,
+        message=Message(text),
+        original_message=Message(text),
+        raw_message=text,
+        font=0,
+        sender=Sender(user_id=user_id, nickname="x"),
+        to_me=True,
     )
 
 
 def _group(user_id: int, text: str) -> GroupMessageEvent:
     return GroupMessageEvent(
-        time=int(time.time()), self_id=1, post_type="message", sub_type="normal", user_id=user_id,
-        message_type="group", group_id=7001, message_id=1, message=Message(text),
-        original_message=Message(text), raw_message=text, font=0, sender=Sender(user_id=user_id),
+        time=int(time.time()),
+        self_id=1,
+        post_type="message",
+        sub_type="normal",
+        user_id=user_id,
+        message_type="group",
+        group_id=7001,
+        message_id=1,
+        message=Message(text),
+        original_message=Message(text),
+        raw_message=text,
+        font=0,
+        sender=Sender(user_id=user_id),
         to_me=False,
     )
 
@@ -104,8 +131,9 @@ async def test_commands_for_staff_in_private(app: App, db, clock, registry):
     await factories.member("周文清", role=Role.STAFF, qq="20001")
     status = await delivery_report.batch_status("7")
     await _say(app, _private(20001, "送达 7"), render("delivery/status.j2", s=status))
-    await _say(app, _private(20001, "补发 7"),
-               render("delivery/resent.j2", r=delivery_report.Resent("7", 1, 1)))
+    await _say(
+        app, _private(20001, "补发 7"), render("delivery/resent.j2", r=delivery_report.Resent("7", 1, 1))
+    )
     assert await OutboxMessage.filter(batch="7", status=OutboxStatus.PENDING).count() == 1
 
 
