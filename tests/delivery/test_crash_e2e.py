@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
@@ -35,21 +32,6 @@ APP_ENV = {
     "DISPATCH_INTERVAL_SECONDS": "0.2",
     "LOG_LEVEL": "WARNING",
 }
-
-
-@pytest.fixture
-async def sqlite_file(tmp_path: Path) -> AsyncIterator[str]:
-    """This test's own database file, shared with the app subprocess."""
-    from bot import db as database
-    from tests import conftest
-
-    if conftest._current_url:
-        await database.disconnect()
-        conftest._current_url.clear()
-    url = f"sqlite://{tmp_path / 'bot.sqlite3'}"
-    await database.connect(url)
-    yield url
-    await database.disconnect()
 
 
 async def _seed() -> list[int]:

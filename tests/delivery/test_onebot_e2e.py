@@ -1,0 +1,88 @@
+"""The real app over a real OneBot WebSocket: each kind of answer from QQ ends in the right state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from bot.delivery import outbox
+from bot.delivery.recipients import GroupRecipient, MemberRecipient
+from models import Identity, Member, OutboxMessage, OutboxStatus
+from tests.support.app_process import AppProcess
+from tests.support.onebot_peer import OneBotPeer, Reply
+
+OK, REFUSED, UNCERTAIN, SILENT, BUSY_ONCE = 301, 302, 303, 304, 305
+ENV = {
+    "QQ_PRIVATE_INTERVAL_SECONDS": "0",
+    "QQ_PRIVATE_JITTER_SECONDS": "0",
+    "QQ_GROUP_INTERVAL_SECONDS": "0",
+    "QQ_GROUP_JITTER_SECONDS": "0",
+    "QUIET_HOURS_START": "00:00",
+    "QUIET_HOURS_END": "00:00",
+    "DELIVERY_RETRY_BASE_SECONDS": "0.5",
+    "DELIVERY_OFFLINE_RETRY_SECONDS": "0.3",
+    "DISPATCH_INTERVAL_SECONDS": "0.2",
+    "API_TIMEOUT": "1",  # NoneBot's OneBot call timeout: the silent peer makes it expire
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def _answer(params: dict) -> Reply:
+    user = params.get("user_id")
+    if user == REFUSED:
+        return Reply.failed(100, "消息发送失败，账号可能被风控")
+    if user == UNCERTAIN:
+        return Reply.failed(1200, "发送超时")
+    if user == SILENT:
+        return Reply(drop=True)
+    return Reply()
+
+
+async def test_each_answer_ends_in_its_state(sqlite_file: str, tmp_path: Path):
+    by_qq: dict[int, int] = {}
+    for qq in (OK, REFUSED, UNCERTAIN, SILENT, BUSY_ONCE):
+        member = await Member.create(name=f"委员{qq}")
+        await Identity.create(member=member, platform="qq", account_id=str(qq))
+        by_qq[qq] = member.id
+    busy = iter([Reply.failed(201, "工作线程池未初始化")])
+    peer_group_answers = {"7001": Reply.failed(102, "机器人不在该群")}
+
+    app = AppProcess(database_url=sqlite_file, env=ENV, workdir=tmp_path)
+    peer = OneBotPeer(app.ws_url, app.token)
+    peer.reply(
+        "send_private_msg",
+        lambda p: next(busy, Reply()) if p["user_id"] == BUSY_ONCE else _answer(p),
+    )
+    peer.reply("send_group_msg", lambda p: peer_group_answers.get(str(p["group_id"]), Reply()))
+    try:
+        app.start()
+        await asyncio.to_thread(app.wait_listening, 60)
+        await peer.connect(within=60)
+        await outbox.enqueue_many(
+            [
+                outbox.Outgoing(f"e2e:{qq}", MemberRecipient(mid), "delivery/usage.j2")
+                for qq, mid in by_qq.items()
+            ]
+            + [outbox.Outgoing("e2e:group", GroupRecipient("qq", "7001"), "delivery/usage.j2")]
+        )
+        deadline = time.monotonic() + 60
+        while await OutboxMessage.filter(status__in=["pending", "claimed", "sending"]).exists():
+            assert time.monotonic() < deadline, app.log()
+            await asyncio.sleep(0.2)
+    finally:
+        await peer.close()
+        app.stop()
+
+    rows = {row.dedupe_key: row for row in await OutboxMessage.all()}
+    state = {key: (rows[key].status, rows[key].attempts) for key in rows}
+    assert state[f"e2e:{OK}"] == (OutboxStatus.SENT, 1)
+    assert state[f"e2e:{REFUSED}"] == (OutboxStatus.FAILED, 1)
+    assert rows[f"e2e:{REFUSED}"].last_error == "retcode 100: 消息发送失败，账号可能被风控"
+    assert state[f"e2e:{UNCERTAIN}"] == (OutboxStatus.UNKNOWN, 1)
+    assert state[f"e2e:{SILENT}"] == (OutboxStatus.UNKNOWN, 1)
+    assert "timeout" in rows[f"e2e:{SILENT}"].last_error
+    assert state[f"e2e:{BUSY_ONCE}"] == (OutboxStatus.SENT, 2)  # retried after backoff
+    assert state["e2e:group"] == (OutboxStatus.FAILED, 1) and "102" in rows["e2e:group"].last_error
+    received = peer.per_target("send_private_msg")
+    assert received == {OK: 1, REFUSED: 1, UNCERTAIN: 1, SILENT: 1, BUSY_ONCE: 2}  # unknown never resent
