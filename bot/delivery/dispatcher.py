@@ -138,7 +138,8 @@ class Dispatcher:
         if offline:
             delay = timedelta(seconds=settings.delivery_offline_retry_seconds)
             await store.release(self.owner, offline, now + delay, "channel offline")
-        self._done([job for job in jobs if job.id in set(unreachable)])
+        lost = set(unreachable)
+        self._done([job for job in jobs if job.id in lost])
         return len(jobs), per_lane
 
     async def finish_batches(self) -> None:

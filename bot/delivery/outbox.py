@@ -62,7 +62,16 @@ async def enqueue(
         await _row(message, clock.now()).save()
     except IntegrityError:
         return False
+    _wake_dispatcher()
     return True
+
+
+def _wake_dispatcher() -> None:
+    """New rows: let a running dispatcher look now (it polls anyway, and rows of a transaction not
+    committed yet are simply seen at its next look)."""
+    from bot.delivery.dispatcher import wake
+
+    wake()
 
 
 async def enqueue_many(messages: list[Outgoing], batch_size: int = 500) -> int:
@@ -94,6 +103,7 @@ async def enqueue_many(messages: list[Outgoing], batch_size: int = 500) -> int:
         await db.execute_many(
             executor.insert_query, [rows.values(m) for m in fresh[start : start + batch_size]]
         )
+    _wake_dispatcher()
     return len(fresh)
 
 
