@@ -145,3 +145,10 @@ async def test_commands_refuse_members_and_group_chats(app: App, db, clock, regi
     await _say(app, _group(20001, "送达 7"), render("common/private_only.j2"))
     await _say(app, _private(20001, "送达"), render("delivery/usage.j2"))
     assert await OutboxMessage.filter(batch="7", status=OutboxStatus.FAILED).count() == 1
+
+
+def test_long_lists_are_cut_short():
+    many = [delivery_report.Problem(f"委员{i:03d}", "retcode 100") for i in range(120)]
+    status = delivery_report.BatchStatus("9", total=120, failed=many)
+    text = render("delivery/status.j2", s=status)
+    assert "委员049（retcode 100）" in text and "委员050" not in text and "等 120 人" in text
