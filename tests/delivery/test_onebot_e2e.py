@@ -86,3 +86,39 @@ async def test_each_answer_ends_in_its_state(sqlite_file: str, tmp_path: Path):
     assert state["e2e:group"] == (OutboxStatus.FAILED, 1) and "102" in rows["e2e:group"].last_error
     received = peer.per_target("send_private_msg")
     assert received == {OK: 1, REFUSED: 1, UNCERTAIN: 1, SILENT: 1, BUSY_ONCE: 2}  # unknown never resent
+
+
+async def test_staff_asks_for_a_delivery_report_over_qq(sqlite_file: str, tmp_path: Path):
+    from models import Role
+
+    staff = await Member.create(name="周文清", role=Role.STAFF)
+    await Identity.create(member=staff, platform="qq", account_id="20001")
+    lost = await Member.create(name="孙无名")
+    await outbox.enqueue(
+        key="r:1", recipient=MemberRecipient(lost.id), template="delivery/usage.j2", batch="88"
+    )
+    app = AppProcess(
+        database_url=sqlite_file, env=ENV | {"DELIVERY_REPORT_UNREACHABLE": "false"}, workdir=tmp_path
+    )
+    peer = OneBotPeer(app.ws_url, app.token)
+    try:
+        app.start()
+        await asyncio.to_thread(app.wait_listening, 60)
+        await peer.connect(within=60)
+        deadline = time.monotonic() + 30
+        while not await OutboxMessage.filter(batch="88", status=OutboxStatus.UNREACHABLE).exists():
+            assert time.monotonic() < deadline, app.log()
+            await asyncio.sleep(0.2)
+        await peer.send_event(peer.private_message(20001, "送达 88"))
+        await peer.wait_for(lambda p: p.count("send_msg") >= 1, within=30)
+        await peer.send_event(peer.private_message(30003, "送达 88", message_id=2))  # not staff
+        await peer.wait_for(lambda p: p.count("send_msg") >= 2, within=30)
+    finally:
+        await peer.close()
+        app.stop()
+    report, refusal = peer.calls("send_msg")
+    text = "".join(seg["data"].get("text", "") for seg in report.params["message"])
+    assert report.params["user_id"] == 20001
+    assert "通知 88 送达情况" in text and "无法联系 1" in text and "孙无名" in text
+    assert refusal.params["user_id"] == 30003
+    assert "工作人员专用" in "".join(seg["data"].get("text", "") for seg in refusal.params["message"])
