@@ -173,4 +173,7 @@ async def close(number: int, closed_by: str) -> AttendanceSheet:
             decided_at=now,
             decision_reason="活动结束时仍未审批",
         )
+    from bot.services import rules  # the committee's rules look at the new absences and leaves
+
+    await rules.after_activity_closed(activity.id, clock.to_local(activity.start_at).year)
     return await attendance_sheet(number)

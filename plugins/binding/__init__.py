@@ -2,7 +2,7 @@ from nonebot.plugin import PluginMetadata, on_message
 
 from bot.chat import Args, CurrentSender, answer, command
 from bot.render import render
-from bot.services import binding
+from bot.services import audit, binding
 from bot.services.actors import find_member, require_staff
 
 __plugin_meta__ = PluginMetadata(
@@ -28,6 +28,7 @@ async def bind(sender: CurrentSender, args: Args) -> str:
 async def issue(sender: CurrentSender, args: Args) -> str:
     actor = await require_staff(sender, private_only=True)
     issued = await binding.issue_code(await find_member(args), actor.label)
+    await audit.record(actor.label, "binding_code", issued.member)
     return render("binding/code_issued.j2", issued=issued)
 
 
@@ -37,4 +38,5 @@ async def unbind(sender: CurrentSender, args: Args) -> str:
     actor = await require_staff(sender, private_only=True)
     member = await find_member(args)
     removed = await binding.unbind(member, actor.label)
+    await audit.record(actor.label, "unbind", member)
     return render("binding/unbound.j2", member=member, removed=removed)

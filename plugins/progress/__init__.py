@@ -2,7 +2,7 @@ from nonebot.plugin import PluginMetadata, on_message
 
 from bot.chat import CurrentSender, answer, command
 from bot.render import render
-from bot.services import progress
+from bot.services import assessment, progress
 from bot.services.actors import require_member
 from bot.services.errors import ServiceError
 
@@ -21,4 +21,6 @@ async def my_progress(sender: CurrentSender) -> str:
     member = await require_member(sender)
     if not sender.is_private:
         raise ServiceError("common/private_only.j2")
-    return render("progress/mine.j2", p=await progress.for_member(member))
+    p = await progress.for_member(member)
+    standing, total = await assessment.standing_of(member.id, p.year)
+    return render("progress/mine.j2", p=p, standing=standing, total=total)
