@@ -45,13 +45,13 @@ async def ranking(actor: Actor, args: str) -> Ranking:
     await audit.record(actor.label, "ranking_view", f"year:{year}")
     if head in ("专委会", "委员会"):
         if not await Committee.filter(name=name).exists():
-            raise ServiceError("archive/unknown_committee.j2", name=name)
+            raise ServiceError("archive/unknown_committee.j2", committee=name)
         group = result.in_committee(name)
         return Ranking(year, f"专委会「{name}」", group, len(group), committee=name)
     if head == "界别":
         group = result.in_sector(name)
         if not group:
-            raise ServiceError("archive/unknown_sector.j2", name=name)
+            raise ServiceError("archive/unknown_sector.j2", sector=name)
         return Ranking(year, f"界别「{name}」", group, len(group))
     limit = int(head) if head.isdigit() else 10
     if head and not head.isdigit():

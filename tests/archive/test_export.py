@@ -1,0 +1,84 @@
+"""The spreadsheets opened back with openpyxl: header, frozen pane, filter, widths and values."""
+
+from __future__ import annotations
+
+from openpyxl import load_workbook
+
+from bot.services import export
+from models import AuditEntry
+from tests.archive.test_assessment import fixture
+
+
+async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
+    await fixture()
+    path = await export.year_archive(2026, tmp_path / "archive.xlsx")
+    book = load_workbook(path)
+    assert book.sheetnames == ["汇总", "得分明细", "考勤", "社情民意", "提案", "履职记录", "提醒告诫"]
+    summary = book["汇总"]
+    header = [c.value for c in summary[1]]
+    assert header == list(export.SUMMARY_HEADER)
+    assert summary.freeze_panes == "A2"
+    assert summary.auto_filter.ref == f"A1:{summary.cell(1, len(header)).column_letter}5"
+    assert summary[1][0].font.bold
+    assert summary.column_dimensions["B"].width >= 6 and summary.column_dimensions["D"].width >= 14
+    rows = [[c.value for c in row] for row in summary.iter_rows(min_row=2)]
+    assert [r[:6] for r in rows] == [
+        [1, "甲", "经济界", "经济委", 23, "合格"],
+        [1, "乙", "教育界", "经济委", 23, "合格"],
+        [3, "丙", "教育界", "文史委、经济委", 13, "不合格"],
+        [4, "丁", "民革", "文史委", -2, "不合格"],
+    ]
+    first = dict(zip(header, rows[0], strict=True))
+    assert (first["提案"], first["社情民意"], first["好事实事"]) == ("✔", "✔", "✘")
+    assert (first["应到"], first["实到"], first["出席率"]) == (1, 1, 1)
+    assert summary.cell(2, header.index("出席率") + 1).number_format == "0.0%"
+
+    attendance = book["考勤"]
+    assert attendance.freeze_panes == "A2" and attendance.auto_filter.ref == "A1:G5"
+    statuses = sorted(row[5].value for row in attendance.iter_rows(min_row=2))
+    assert statuses == sorted(["出席", "出席", "迟到", "缺席"])
+    proposals = [[c.value for c in row] for row in book["提案"].iter_rows(min_row=2)]
+    assert [p[:4] for p in proposals] == [
+        ["0001", "甲", "关于老旧小区改造的提案", None],  # empty cells read back as None
+        ["0002", "乙", "关于职业教育的提案", "丁、不在名单的人"],
+    ]
+    assert proposals[1][5] == "member:9"  # who recorded it
+    records = book["履职记录"]
+    assert {row[2].value for row in records.iter_rows(min_row=2)} == {"调研报告", "会议发言", "走访"}
+
+
+async def test_member_archive_and_commendations(db, clock, tmp_path):
+    ids = await fixture()
+    path = await export.member_archive(ids["丙"], 2026, tmp_path / "member.xlsx")
+    book = load_workbook(path)
+    overview = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
+    assert overview["姓名"] == "丙" and overview["得分"] == 13 and overview["总排名"] == "3/4"
+    assert overview["文史委排名"] == "1/2" and overview["五个一：社情民意"] == "已完成"
+    assert [row[1].value for row in book["考勤"].iter_rows(min_row=2)] != []
+    assert {row[1].value for row in book["社情民意"].iter_rows(min_row=2)} == {"丙"}
+
+    path, count = await export.commendations(2026, tmp_path / "praise.xlsx", ["合格"])
+    sheet = load_workbook(path)["表彰名单"]
+    assert count == 2
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        [1, "甲", "经济界", "经济委", 23, 1, "合格"],
+        [2, "乙", "教育界", "经济委", 23, 1, "合格"],
+    ]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G3"
+
+
+async def test_cli_exports_write_audit_entries(db, clock, tmp_path):
+    import argparse
+
+    from bot import cli_archive
+
+    await fixture()
+    out = tmp_path / "y.xlsx"
+    assert await cli_archive.archive_export(argparse.Namespace(year=2026, out=str(out))) == 0
+    assert out.is_file()
+    member = argparse.Namespace(member="丙", year=2026, out=str(tmp_path / "m.xlsx"))
+    assert await cli_archive.archive_member(member) == 0
+    missing = argparse.Namespace(member="无此人", year=2026, out=str(tmp_path / "x.xlsx"))
+    assert await cli_archive.archive_member(missing) == 1
+    entries = await AuditEntry.all().order_by("id").values_list("actor", "action", "target")
+    assert entries == [("cli", "archive_export", "year:2026"), ("cli", "member_export", "")]
