@@ -48,6 +48,7 @@ class Standing:
     visits: dict[str, int] = field(default_factory=dict)
     attended: int = 0
     expected: int = 0
+    attendance: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def attendance_rate(self) -> float | None:
@@ -151,6 +152,7 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
         for type_ in ActivityType:
             for status in ("present", "late", "leave", "absent"):
                 count = tally[(type_, status)]
+                standing.attendance[(type_.value, status)] = count
                 standing.expected += count
                 standing.attended += count if status in ATTENDED else 0
                 label = f"{type_.value}{ATTENDANCE_LABELS[AttendanceStatus(status)]}"

@@ -15,20 +15,23 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from tortoise import connections
 from tortoise.expressions import Q
 
 from bot import clock
 from bot.services.assessment import FIVE_ONES, FOUR_VISITS, LEVEL_LABELS, Assessment, Standing, assess
 from bot.services.progress import year_bounds
-from models import Attendance, Consequence, Proposal, ProposalProgress, Record, Report
+from models import ActivityType, Attendance, Consequence, Proposal, ProposalProgress, Record, Report
 from models.activity import ATTENDANCE_LABELS, AttendanceStatus
 from models.assessment import CONSEQUENCE_LABELS, CONSEQUENCE_STATUS_LABELS
 from models.proposals import PROPOSAL_STAGE_LABELS
 from models.record import RECORD_KIND_LABELS, REPORT_STATUS_LABELS
 
+STATUS_ORDER = ("present", "late", "leave", "absent")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_WIDTH = 60
+WIDTH_SAMPLE = 2000  # rows looked at to size the columns
 SUMMARY_HEADER = (
     "排名",
     "姓名",
@@ -41,11 +44,27 @@ SUMMARY_HEADER = (
     "应到",
     "实到",
     "出席率",
+    "得分构成",
 )
 
 
-def _local(moment: datetime | None) -> datetime | None:
-    return clock.to_local(moment).replace(tzinfo=None) if moment else None
+def _local(moment: datetime | str | None) -> datetime | None:
+    if not moment:
+        return None
+    if isinstance(moment, str):  # raw SQLite text
+        moment = datetime.fromisoformat(moment)
+    return clock.to_local(moment).replace(tzinfo=None)
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def _fetch(query: Any) -> list[tuple[Any, ...]]:
+    """Rows of a values_list query without tortoise's per-value conversion (about 5x faster for the
+    tens of thousands of rows of a year): the ORM builds the SQL, the sheet converts what it shows."""
+    rows = await connections.get("default").execute_query_dict(query.sql(params_inline=True))
+    return [tuple(row.values()) for row in rows]
 
 
 def _width(value: Any) -> int:
@@ -69,12 +88,13 @@ class _Sheet:
         self.formats: dict[int, str] = {}
 
     def add(self, row: Iterable[Any]) -> None:
-        self.rows.append(list(row))
+        """Empty strings become empty cells (cheaper to write, and they print the same)."""
+        self.rows.append([None if value == "" else value for value in row])
 
     def write(self, book: Workbook) -> None:
         sheet = book.create_sheet(self.title)
         widths = [_width(h) for h in self.header]
-        for row in self.rows:
+        for row in self.rows[:WIDTH_SAMPLE]:
             for index, value in enumerate(row):
                 widths[index] = max(widths[index], _width(value))
         for index, width in enumerate(widths, start=1):
@@ -89,25 +109,16 @@ class _Sheet:
             header.append(cell)
         sheet.append(header)
         for row in self.rows:
-            if self.formats or any(isinstance(v, datetime | date) for v in row):
-                cells = []
-                for index, value in enumerate(row):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    if index in self.formats:
-                        cell.number_format = self.formats[index]
-                    elif isinstance(value, datetime):
-                        cell.number_format = "yyyy-mm-dd hh:mm"
-                    elif isinstance(value, date):
-                        cell.number_format = "yyyy-mm-dd"
-                    cells.append(cell)
-                sheet.append(cells)
-            else:
-                sheet.append(row)
+            for index, number_format in self.formats.items():
+                cell = WriteOnlyCell(sheet, value=row[index])
+                cell.number_format = number_format
+                row[index] = cell
+            sheet.append(row)
 
 
 def _summary(result: Assessment) -> _Sheet:
     sheet = _Sheet("汇总", SUMMARY_HEADER)
-    sheet.formats[len(SUMMARY_HEADER) - 1] = "0.0%"
+    sheet.formats[SUMMARY_HEADER.index("出席率")] = "0.0%"
     for s in result.standings:
         sheet.add(
             [
@@ -122,6 +133,7 @@ def _summary(result: Assessment) -> _Sheet:
                 s.expected,
                 s.attended,
                 s.attendance_rate,
+                "；".join(f"{i.label}×{i.count} {i.points:+g}" for i in s.items),
             ]
         )
     return sheet
@@ -135,12 +147,23 @@ def _score_items(standings: list[Standing]) -> _Sheet:
     return sheet
 
 
-async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet]:
-    scope = {"member_id": member_id} if member_id is not None else {}
+def _attendance_pivot(standings: list[Standing]) -> _Sheet:
+    """考勤 for the whole year: one row per member, a column per activity type and status."""
+    keys = [(t.value, status) for t in ActivityType for status in STATUS_ORDER]
+    header = ["姓名", *(f"{t}·{ATTENDANCE_LABELS[AttendanceStatus(s)]}" for t, s in keys), "出席率"]
+    sheet = _Sheet("考勤", header)
+    sheet.formats[len(header) - 1] = "0.0%"
+    for s in standings:
+        sheet.add([s.name, *(s.attendance.get(key, 0) for key in keys), s.attendance_rate])
+    return sheet
+
+
+async def _attendance_rows(year: int, member_id: int) -> _Sheet:
+    """考勤 of one member: one row per activity."""
     start, end = year_bounds(year)
     attendance = _Sheet("考勤", ("姓名", "活动编号", "活动", "类型", "开始时间", "状态", "签到时间"))
-    rows = (
-        await Attendance.filter(activity__start_at__gte=start, activity__start_at__lt=end, **scope)
+    rows = await _fetch(
+        Attendance.filter(activity__start_at__gte=start, activity__start_at__lt=end, member_id=member_id)
         .order_by("activity__start_at", "activity_id", "member_id")
         .values_list(
             "member__name",
@@ -155,12 +178,17 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
     for name, aid, title, type_, start_at, status, checked in rows:
         label = ATTENDANCE_LABELS[AttendanceStatus(status)]
         attendance.add([name, aid, title, str(type_), _local(start_at), label, _local(checked)])
+    return attendance
+
+
+async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet]:
+    scope = {"member_id": member_id} if member_id is not None else {}
 
     reports = _Sheet(
         "社情民意", ("编号", "姓名", "标题", "类别", "状态", "采用级别", "说明", "提交时间", "更新时间")
     )
-    for r in (
-        await Report.filter(year=year, **scope)
+    for r in await _fetch(
+        Report.filter(year=year, **scope)
         .order_by("id")
         .values_list(
             "reference",
@@ -193,14 +221,14 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
     proposal_query = Proposal.filter(year=year)
     if member_id is not None:
         proposal_query = proposal_query.filter(Q(member_id=member_id) | Q(cosigner_rows__member_id=member_id))
-    found = (
-        await proposal_query.order_by("id")
+    found = await _fetch(
+        proposal_query.order_by("id")
         .distinct()
         .values_list("id", "number", "member__name", "title", "cosigners", "recorded_by", "created_at")
     )
     latest: dict[int, str] = {}
-    for pid, stage, department in (
-        await ProposalProgress.filter(proposal__year=year)
+    for pid, stage, department in await _fetch(
+        ProposalProgress.filter(proposal__year=year)
         .order_by("at", "id")
         .values_list("proposal_id", "stage", "department")
     ):
@@ -212,8 +240,8 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
         "履职记录",
         ("编号", "姓名", "类型", "走访对象", "说明", "日期", "记录人", "记录时间", "确认人", "确认时间"),
     )
-    for r in (
-        await Record.filter(year=year, **scope)
+    for r in await _fetch(
+        Record.filter(year=year, **scope)
         .order_by("occurred_on", "id")
         .values_list(
             "id",
@@ -236,7 +264,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
                 RECORD_KIND_LABELS[kind],
                 visit,
                 text,
-                on,
+                _day(on),
                 by,
                 _local(created),
                 confirmer,
@@ -247,8 +275,8 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
     consequences = _Sheet(
         "提醒告诫", ("编号", "姓名", "处理", "次数", "状态", "处理人", "处理时间", "是否公开", "撤销原因")
     )
-    for c in (
-        await Consequence.filter(year=year, **scope)
+    for c in await _fetch(
+        Consequence.filter(year=year, **scope)
         .order_by("id")
         .values_list(
             "id", "member__name", "kind", "count", "status", "decided_by", "decided_at", "published", "reason"
@@ -268,7 +296,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
                 reason,
             ]
         )
-    return [attendance, reports, proposals, records, consequences]
+    return [reports, proposals, records, consequences]
 
 
 def _save(book: Workbook, sheets: list[_Sheet], out: str | Path) -> Path:
@@ -283,7 +311,11 @@ def _save(book: Workbook, sheets: list[_Sheet], out: str | Path) -> Path:
 async def year_archive(year: int, out: str | Path) -> Path:
     """The year's archive: 汇总 (rank, grade, score, 五个一, attendance), 得分明细, one sheet per kind."""
     result = await assess(year)
-    sheets = [_summary(result), _score_items(result.standings), *await _record_sheets(year)]
+    sheets = [
+        _summary(result),
+        _attendance_pivot(result.standings),
+        *await _record_sheets(year),
+    ]
     return _save(Workbook(write_only=True), sheets, out)
 
 
@@ -309,7 +341,10 @@ async def member_archive(member_id: int, year: int, out: str | Path) -> Path:
         for name in FOUR_VISITS:
             summary.add([f"四访：{name}", f"{standing.visits[name]} 次"])
     items = _score_items([standing] if standing else [])
-    return _save(Workbook(write_only=True), [summary, items, *await _record_sheets(year, member_id)], out)
+    attendance = await _attendance_rows(year, member_id)
+    return _save(
+        Workbook(write_only=True), [summary, items, attendance, *await _record_sheets(year, member_id)], out
+    )
 
 
 async def commendations(year: int, out: str | Path, grades: Sequence[str] = ()) -> tuple[Path, int]:

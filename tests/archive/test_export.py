@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from openpyxl import load_workbook
 
 from bot.services import export
@@ -13,7 +15,7 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
     await fixture()
     path = await export.year_archive(2026, tmp_path / "archive.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["汇总", "得分明细", "考勤", "社情民意", "提案", "履职记录", "提醒告诫"]
+    assert book.sheetnames == ["汇总", "考勤", "社情民意", "提案", "履职记录", "提醒告诫"]
     summary = book["汇总"]
     header = [c.value for c in summary[1]]
     assert header == list(export.SUMMARY_HEADER)
@@ -32,11 +34,15 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
     assert (first["提案"], first["社情民意"], first["好事实事"]) == ("✔", "✔", "✘")
     assert (first["应到"], first["实到"], first["出席率"]) == (1, 1, 1)
     assert summary.cell(2, header.index("出席率") + 1).number_format == "0.0%"
+    assert first["得分构成"] == "全体会议出席×1 +5；社情民意市级采用×1 +8；提案（第一提案人）×1 +10"
 
     attendance = book["考勤"]
-    assert attendance.freeze_panes == "A2" and attendance.auto_filter.ref == "A1:G5"
-    statuses = sorted(row[5].value for row in attendance.iter_rows(min_row=2))
-    assert statuses == sorted(["出席", "出席", "迟到", "缺席"])
+    pivot_header = [c.value for c in attendance[1]]
+    assert pivot_header[:5] == ["姓名", "全体会议·出席", "全体会议·迟到", "全体会议·请假", "全体会议·缺席"]
+    assert len(pivot_header) == 1 + 7 * 4 + 1 and attendance.freeze_panes == "A2"
+    assert attendance.auto_filter.ref == "A1:AD5"
+    pivot = {row[0].value: [c.value for c in row[1:5]] for row in attendance.iter_rows(min_row=2)}
+    assert pivot == {"甲": [1, 0, 0, 0], "乙": [1, 0, 0, 0], "丙": [0, 1, 0, 0], "丁": [0, 0, 0, 1]}
     proposals = [[c.value for c in row] for row in book["提案"].iter_rows(min_row=2)]
     assert [p[:4] for p in proposals] == [
         ["0001", "甲", "关于老旧小区改造的提案", None],  # empty cells read back as None
@@ -54,7 +60,15 @@ async def test_member_archive_and_commendations(db, clock, tmp_path):
     overview = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
     assert overview["姓名"] == "丙" and overview["得分"] == 13 and overview["总排名"] == "3/4"
     assert overview["文史委排名"] == "1/2" and overview["五个一：社情民意"] == "已完成"
-    assert [row[1].value for row in book["考勤"].iter_rows(min_row=2)] != []
+    assert book.sheetnames == ["概况", "得分明细", "考勤", "社情民意", "提案", "履职记录", "提醒告诫"]
+    [visit] = [[c.value for c in row] for row in book["考勤"].iter_rows(min_row=2)]
+    assert visit[0] == "丙" and visit[2:4] == ["活动", "全体会议"] and visit[5] == "迟到"
+    assert visit[4] == datetime(2026, 6, 1, 9, 10)  # local time of the start, as Excel has no zones
+    items = {row[1].value: row[3].value for row in book["得分明细"].iter_rows(min_row=2)}
+    assert items == {"全体会议迟到": 3, "社情民意受理": 3, "会议发言": 5, "走访社区居民": 2}
+    [speech, visit_record] = [[c.value for c in row] for row in book["履职记录"].iter_rows(min_row=2)]
+    assert speech[2] == "会议发言" and speech[5] == datetime(2026, 5, 1) and speech[6] == "self"
+    assert visit_record[3] == "社区居民"
     assert {row[1].value for row in book["社情民意"].iter_rows(min_row=2)} == {"丙"}
 
     path, count = await export.commendations(2026, tmp_path / "praise.xlsx", ["合格"])
