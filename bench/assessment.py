@@ -86,12 +86,11 @@ async def seed(members: int) -> None:
     conn = connections.get("default")
     rows = [(mid, committees[i % 8].id) for i, mid in enumerate(ids)]
     rows += [(mid, committees[(i + 3) % 8].id) for i, mid in enumerate(ids) if i % 3 == 0]
-    placeholder = "($1, $2)" if conn.capabilities.dialect == "postgres" else "(?, ?)"
+    postgres = conn.capabilities.dialect == "postgres"
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
         values = ", ".join(
-            placeholder.replace("$1", f"${2 * k + 1}").replace("$2", f"${2 * k + 2}")
-            for k in range(len(chunk))
+            f"(${2 * k + 1}, ${2 * k + 2})" if postgres else "(?, ?)" for k in range(len(chunk))
         )
         await conn.execute_query(
             f'INSERT INTO "{through}" (member_id, committee_id) VALUES {values}',
@@ -239,9 +238,9 @@ def report(backend: str, figures: dict[int, dict[str, float]]) -> None:
     for n in sizes:
         f = figures[n]
         print(
-            f"{n:>8} {n * 100:>8} {f['seed']:>8.2f} {f['assess']:>9.3f} {f['queries']:>8.0f} {f['rules']:>8.3f} "
-            f"{f['rule_queries']:>7.0f} {f['export']:>9.2f} {f['assess'] / base['assess']:>9.1f} "
-            f"{f['export'] / base['export']:>9.1f}"
+            f"{n:>8} {n * 100:>8} {f['seed']:>8.2f} {f['assess']:>9.3f} {f['queries']:>8.0f} "
+            f"{f['rules']:>8.3f} {f['rule_queries']:>7.0f} {f['export']:>9.2f} "
+            f"{f['assess'] / base['assess']:>9.1f} {f['export'] / base['export']:>9.1f}"
         )
     largest = figures[sizes[-1]]
     verdicts = [

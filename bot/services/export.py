@@ -6,6 +6,7 @@ the content. Times are written as local naive datetimes (Excel has no time zones
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -299,13 +300,17 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
     return [reports, proposals, records, consequences]
 
 
-def _save(book: Workbook, sheets: list[_Sheet], out: str | Path) -> Path:
+def _write(book: Workbook, sheets: list[_Sheet], path: Path) -> Path:
     for sheet in sheets:
         sheet.write(book)
-    path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+async def _save(book: Workbook, sheets: list[_Sheet], out: str | Path) -> Path:
+    """Write in a worker thread: a year's archive takes seconds and the bot keeps answering meanwhile."""
+    return await asyncio.to_thread(_write, book, sheets, Path(out))
 
 
 async def year_archive(year: int, out: str | Path) -> Path:
@@ -316,7 +321,7 @@ async def year_archive(year: int, out: str | Path) -> Path:
         _attendance_pivot(result.standings),
         *await _record_sheets(year),
     ]
-    return _save(Workbook(write_only=True), sheets, out)
+    return await _save(Workbook(write_only=True), sheets, out)
 
 
 async def member_archive(member_id: int, year: int, out: str | Path) -> Path:
@@ -342,7 +347,7 @@ async def member_archive(member_id: int, year: int, out: str | Path) -> Path:
             summary.add([f"四访：{name}", f"{standing.visits[name]} 次"])
     items = _score_items([standing] if standing else [])
     attendance = await _attendance_rows(year, member_id)
-    return _save(
+    return await _save(
         Workbook(write_only=True), [summary, items, attendance, *await _record_sheets(year, member_id)], out
     )
 
@@ -355,4 +360,4 @@ async def commendations(year: int, out: str | Path, grades: Sequence[str] = ()) 
     chosen = [s for s in result.standings if s.grade in wanted]
     for index, s in enumerate(chosen, start=1):
         sheet.add([index, s.name, s.sector, "、".join(s.committees), s.score, s.rank, s.grade])
-    return _save(Workbook(write_only=True), [sheet], out), len(chosen)
+    return await _save(Workbook(write_only=True), [sheet], out), len(chosen)
