@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import get_settings
+from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
 from models import Identity, Member, MemberStatus
 
@@ -49,15 +50,33 @@ def is_superuser(sender: Sender) -> bool:
     return sender.account_id in names or f"{sender.platform}:{sender.account_id}" in names
 
 
+# Who an account belongs to is read on every command; binding changes forget the entry at once.
+_members_by_account: TTLCache[Member | None] = TTLCache(seconds=30)
+
+
+def forget_account(platform: str, account_id: str) -> None:
+    _members_by_account.forget((platform, account_id))
+
+
+def forget_all_accounts() -> None:
+    _members_by_account.clear()
+
+
 async def member_of(sender: Sender) -> Member | None:
+    key = (sender.platform, sender.account_id)
+    cached = _members_by_account.get(key)
+    if not missing(cached):
+        return cached  # type: ignore[return-value]
     identity = (
         await Identity.filter(platform=sender.platform, account_id=sender.account_id, active=True)
         .select_related("member")
         .first()
     )
-    if identity is None or identity.member.status != MemberStatus.ACTIVE:
-        return None
-    return identity.member
+    member = None
+    if identity is not None and identity.member.status == MemberStatus.ACTIVE:
+        member = identity.member
+    _members_by_account.put(key, member)
+    return member
 
 
 async def resolve(sender: Sender) -> Actor:
