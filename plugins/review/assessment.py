@@ -1,41 +1,30 @@
 from pathlib import Path
 
-from nonebot.adapters import Bot
-from nonebot.plugin import on_message
-
 from bot.adapters.files import send_private_file
-from bot.chat import Args, CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import archive
 from bot.services.actors import require_staff
 from models.assessment import CONSEQUENCE_LABELS
 
-ranking_matcher = on_message(rule=command("排名"), priority=10, block=True)
-unfinished_matcher = on_message(rule=command("未完成"), priority=10, block=True)
-member_matcher = on_message(rule=command("档案"), priority=10, block=True)
-export_matcher = on_message(rule=command("导出档案"), priority=10, block=True)
+
+@router.command("排名")
+async def show_ranking(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    return render("archive/ranking.j2", r=await archive.ranking(actor, req.args))
 
 
-@ranking_matcher.handle()
-@answer
-async def show_ranking(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    return render("archive/ranking.j2", r=await archive.ranking(actor, args))
-
-
-@unfinished_matcher.handle()
-@answer
-async def show_unfinished(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    year, missing, total = await archive.unfinished(actor, args)
+@router.command("未完成")
+async def show_unfinished(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    year, missing, total = await archive.unfinished(actor, req.args)
     return render("archive/unfinished.j2", year=year, missing=missing, total=total)
 
 
-@member_matcher.handle()
-@answer
-async def show_member(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    member, standing, total, year = await archive.member_view(actor, args)
+@router.command("档案")
+async def show_member(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    member, standing, total, year = await archive.member_view(actor, req.args)
     return render(
         "archive/member.j2",
         member=member,
@@ -46,11 +35,10 @@ async def show_member(sender: CurrentSender, args: Args) -> str:
     )
 
 
-@export_matcher.handle()
-@answer
-async def export_archive(bot: Bot, sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    year, path = await archive.export_year(actor, args)
-    if await send_private_file(bot, sender, Path(path)):
+@router.command("导出档案")
+async def export_archive(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    year, path = await archive.export_year(actor, req.args)
+    if await send_private_file(req.bot, req.sender, Path(path)):
         return render("archive/exported.j2", year=year)
     return render("archive/export_saved.j2", year=year, path=path)

@@ -1,6 +1,4 @@
-from nonebot.plugin import on_message
-
-from bot.chat import Args, CommandName, CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import proposals, record_review
 from bot.services.actors import find_member, require_staff
@@ -15,18 +13,12 @@ REPORT_STEPS = {
     "批示": ReportStatus.INSTRUCTED,
 }
 
-report_matcher = on_message(rule=command(*REPORT_STEPS), priority=10, block=True)
-record_matcher = on_message(rule=command("确认记录"), priority=10, block=True)
-proposal_matcher = on_message(rule=command("提案"), priority=10, block=True)
-progress_matcher = on_message(rule=command("提案办理"), priority=10, block=True)
 
-
-@report_matcher.handle()
-@answer
-async def review_report(sender: CurrentSender, args: Args, name: CommandName) -> str:
-    actor = await require_staff(sender, private_only=True)
-    status = REPORT_STEPS[name]
-    reference, _, rest = args.partition(" ")
+@router.command(*REPORT_STEPS)
+async def review_report(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    status = REPORT_STEPS[req.name]
+    reference, _, rest = req.args.partition(" ")
     level = record_review.parse_level(rest.split()[0] if rest.split() else "") if status == "adopted" else ""
     note = rest if status in (ReportStatus.RETURNED, ReportStatus.INSTRUCTED) else ""
     report = await record_review.move(actor, reference, status, level=level, note=note)
@@ -38,19 +30,17 @@ async def review_report(sender: CurrentSender, args: Args, name: CommandName) ->
     )
 
 
-@record_matcher.handle()
-@answer
-async def confirm_record(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    record = await record_review.confirm_record(actor, args)
+@router.command("确认记录")
+async def confirm_record(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    record = await record_review.confirm_record(actor, req.args)
     return render("review/record_confirmed.j2", record=record, kind=RECORD_KIND_LABELS[record.kind])
 
 
-@proposal_matcher.handle()
-@answer
-async def record_proposal(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    form = proposals.parse_form(args)
+@router.command("提案")
+async def record_proposal(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    form = proposals.parse_form(req.args)
     proposal = await proposals.record(
         await find_member(form.member), form.number, form.title, form.cosigners, actor.label
     )
@@ -58,11 +48,10 @@ async def record_proposal(sender: CurrentSender, args: Args) -> str:
     return render("proposal/recorded.j2", proposal=proposal, unmatched=unmatched)
 
 
-@progress_matcher.handle()
-@answer
-async def proposal_progress(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    number, _, rest = args.partition(" ")
+@router.command("提案办理")
+async def proposal_progress(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    number, _, rest = req.args.partition(" ")
     proposal, step, authors = await proposals.advance(number, rest, actor.label)
     return render(
         "proposal/advanced.j2",
