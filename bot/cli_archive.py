@@ -1,8 +1,9 @@
 """Operator commands for the performance archive: policy check, exports, proposals, rules, audit log.
 
 `add_archive_commands(subparsers)` adds them to a larger argparse CLI; each sub-command sets
-`handler(args) -> int` (runs to completion: connects to the database when it needs one) and
-`async_handler(args) -> int` (for a caller whose database is already open).
+`run(args)` / `async_handler(args)`: async, returns the exit code, expects the database to be open
+(what `bot.cli`'s `_run` does), and `handler(args) -> int`: runs to completion on its own
+(connects to the database when it needs one).
 Standalone: `python -m bot.cli_archive --help`.
 """
 
@@ -159,7 +160,7 @@ def _command(
     needs_db: bool = True,
 ) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
-    parser.set_defaults(handler=_runner(work, needs_db=needs_db), async_handler=work)
+    parser.set_defaults(run=work, handler=_runner(work, needs_db=needs_db), async_handler=work)
     return parser
 
 

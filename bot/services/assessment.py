@@ -10,6 +10,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from loguru import logger
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
@@ -219,3 +220,13 @@ async def standing_of(member_id: int, year: int) -> tuple[Standing | None, int]:
     """A member's own standing (with everyone's ranks computed) and the number of members ranked."""
     result = await assess(year)
     return result.of(member_id), len(result.standings)
+
+
+async def own_standing(member_id: int, year: int) -> tuple[Standing | None, int]:
+    """For 我的履职: like `standing_of`, but a broken policy file hides the section (and is logged)
+    instead of failing the member's whole progress view."""
+    try:
+        return await standing_of(member_id, year)
+    except policies.PolicyError as exc:
+        logger.error("policy for {} has mistakes: {}", year, exc.render())
+        return None, 0

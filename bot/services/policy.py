@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT, get_settings
+from bot.services.errors import ServiceError
 from models import ActivityType, VisitType
 from models.assessment import ConsequenceKind
 
@@ -33,16 +34,13 @@ class Problem:
     detail: str = ""
 
 
-class PolicyError(Exception):
+class PolicyError(ServiceError):
+    """A policy file with mistakes; renders every problem with its line (for staff and the CLI)."""
+
     def __init__(self, path: str, problems: list[Problem]) -> None:
-        super().__init__(f"{path}: {len(problems)} problem(s)")
+        super().__init__("policy/problems.j2", path=path, problems=sorted(problems, key=lambda p: p.line))
         self.path = path
-        self.problems = sorted(problems, key=lambda p: p.line)
-
-    def render(self) -> str:
-        from bot.render import render
-
-        return render("policy/problems.j2", path=self.path, problems=self.problems)
+        self.problems: list[Problem] = self.context["problems"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +369,10 @@ _cache: dict[tuple[str, float], Policy] = {}
 def for_year(year: int) -> Policy:
     """The policy that applies to `year` (re-read when the file changes)."""
     path = path_for(year)
-    key = (str(path), path.stat().st_mtime)
+    try:
+        key = (str(path), path.stat().st_mtime)
+    except OSError as exc:
+        raise PolicyError(str(path), [Problem(0, "unreadable", detail=str(exc))]) from None
     if key not in _cache:
         _cache.clear()
         _cache[key] = load_file(path)

@@ -221,8 +221,16 @@ async def evaluate_all(year: int | None = None) -> Outcome:
 
 
 async def after_activity_closed(activity_id: int, year: int) -> Outcome:
-    """Hook for `activities.close`: evaluate the members the activity expected."""
+    """Hook for `activities.close`: evaluate the members the activity expected.
+
+    Closing has already happened; a failure here (say, a policy file with a mistake) is logged and
+    left to the nightly run rather than reported as a failed close.
+    """
     from models import Attendance
 
-    ids = await Attendance.filter(activity_id=activity_id).values_list("member_id", flat=True)
-    return await evaluate_members(list(ids), year)  # type: ignore[arg-type]
+    try:
+        ids = await Attendance.filter(activity_id=activity_id).values_list("member_id", flat=True)
+        return await evaluate_members(list(ids), year)  # type: ignore[arg-type]
+    except Exception:
+        logger.exception("rules after closing activity {} failed", activity_id)
+        return Outcome()

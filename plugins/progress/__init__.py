@@ -19,5 +19,5 @@ async def my_progress(req: Request) -> str:
     if not req.sender.is_private:
         raise ServiceError("common/private_only.j2")
     p = await progress.for_member(member)
-    standing, total = await assessment.standing_of(member.id, p.year)
+    standing, total = await assessment.own_standing(member.id, p.year)
     return render("progress/mine.j2", p=p, standing=standing, total=total)

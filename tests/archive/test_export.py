@@ -96,3 +96,41 @@ async def test_cli_exports_write_audit_entries(db, clock, tmp_path):
     assert await cli_archive.archive_member(missing) == 1
     entries = await AuditEntry.all().order_by("id").values_list("actor", "action", "target")
     assert entries == [("cli", "archive_export", "year:2026"), ("cli", "member_export", "")]
+
+
+async def test_cli_proposals_and_audit_log(db, clock, capsys):
+    import argparse
+
+    from bot import cli_archive
+    from bot.services import audit
+    from models import OutboxMessage
+    from tests import factories
+
+    main = await factories.member("林建国")
+    await factories.member("王芳")
+    add = argparse.Namespace(
+        member="林建国", number="0007", title="关于社区养老的提案", cosigners="王芳,张三"
+    )
+    assert await cli_archive.proposal_add(add) == 0
+    assert "已登记提案 0007「关于社区养老的提案」，第一提案人 林建国，联名：王芳、张三（记录人 cli）" in (
+        capsys.readouterr().out
+    )
+    step = argparse.Namespace(number="0007", step=["交办", "区民政局"])
+    assert await cli_archive.proposal_progress(step) == 0
+    assert await OutboxMessage.filter(kind="proposal_progress").count() == 2
+
+    await audit.record("member:3", "archive_view", main)
+    clock.advance(days=2)
+    await audit.record("member:3", "archive_export", "year:2026")
+    assert (
+        await cli_archive.audit_log(argparse.Namespace(since="2026-06-02", actor="", action="", limit=50))
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "member:3  导出年度档案  year:2026" in out and "查看个人档案" not in out
+    assert (
+        await cli_archive.audit_log(argparse.Namespace(since=None, actor="member:3", action="", limit=50))
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert f"查看个人档案  member:{main.id}" in out and "林建国" not in out  # a reference, never the data

@@ -130,3 +130,26 @@ def test_cli_policy_check(tmp_path):
     )
     assert refused.returncode == 1
     assert f"第 {line_of(bad, 'threshold = 0')} 行" in refused.stderr and "不能小于 1" in refused.stderr
+
+
+async def test_a_broken_policy_is_reported_not_crashed(db, clock, tmp_path, monkeypatch):
+    from bot.config import reset_settings_cache
+    from bot.services import archive, assessment
+    from bot.services.actors import Actor, Sender
+    from models import ActivityType, Consequence, Role
+    from tests import factories
+    from tests.archive import helpers
+
+    broken = DEFAULT.replace("present = 5", "present = fünf", 1)
+    (tmp_path / "default.toml").write_text(broken, encoding="utf-8")
+    monkeypatch.setenv("POLICY_DIR", str(tmp_path))
+    reset_settings_cache()
+    member = await factories.member("林建国")
+    staff = await factories.member("值班员", role=Role.STAFF)
+    # closing an activity still works; the rules wait for a valid policy (the nightly run catches up)
+    await helpers.hold(ActivityType.PLENARY, absent=[member])
+    assert await Consequence.all().count() == 0
+    assert await assessment.own_standing(member.id, 2026) == (None, 0)
+    with pytest.raises(policy.PolicyError) as refusal:
+        await archive.ranking(Actor(Sender("qq", "1"), staff), "")
+    assert f"第 {line_of(broken, 'present = fünf')} 行：格式错误" in refusal.value.render()
