@@ -22,13 +22,29 @@ from tortoise.expressions import Q
 from bot import clock
 from bot.services.assessment import FIVE_ONES, FOUR_VISITS, LEVEL_LABELS, Assessment, Standing, assess
 from bot.services.progress import year_bounds
-from models import ActivityType, Attendance, Consequence, Proposal, ProposalProgress, Record, Report
+from models import (
+    ActivityType,
+    Attendance,
+    Consequence,
+    Proposal,
+    ProposalProgress,
+    Record,
+    RecordKind,
+    Report,
+)
 from models.activity import ATTENDANCE_LABELS, AttendanceStatus
 from models.assessment import CONSEQUENCE_LABELS, CONSEQUENCE_STATUS_LABELS
 from models.proposals import PROPOSAL_STAGE_LABELS
-from models.record import RECORD_KIND_LABELS, REPORT_STATUS_LABELS
+from models.record import REPORT_STATUS_LABELS
 
 STATUS_ORDER = ("present", "late", "leave", "absent")
+RECORD_SHEETS = {
+    RecordKind.VISIT: "四访",
+    RecordKind.DEED: "好事实事",
+    RecordKind.SPEECH: "会议发言",
+    RecordKind.RESEARCH: "调研报告",
+    RecordKind.OPINION: "意见建议",
+}
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_WIDTH = 60
@@ -237,10 +253,23 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
     for pid, number, name, title, cosigners, by, created in found:
         proposals.add([number, name, title, cosigners, latest.get(pid, "未登记"), by, _local(created)])
 
-    records = _Sheet(
-        "履职记录",
-        ("编号", "姓名", "类型", "走访对象", "说明", "日期", "记录人", "记录时间", "确认人", "确认时间"),
-    )
+    by_kind = {
+        kind: _Sheet(
+            RECORD_SHEETS[kind],
+            (
+                "编号",
+                "姓名",
+                *(("走访对象",) if kind == RecordKind.VISIT else ()),
+                "说明",
+                "日期",
+                "记录人",
+                "记录时间",
+                "确认人",
+                "确认时间",
+            ),
+        )
+        for kind in RecordKind
+    }
     for r in await _fetch(
         Record.filter(year=year, **scope)
         .order_by("occurred_on", "id")
@@ -258,19 +287,9 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
         )
     ):
         rid, name, kind, visit, text, on, by, created, confirmer, confirmed = r
-        records.add(
-            [
-                rid,
-                name,
-                RECORD_KIND_LABELS[kind],
-                visit,
-                text,
-                _day(on),
-                by,
-                _local(created),
-                confirmer,
-                _local(confirmed),
-            ]
+        visit_column = (visit,) if kind == RecordKind.VISIT else ()
+        by_kind[RecordKind(kind)].add(
+            [rid, name, *visit_column, text, _day(on), by, _local(created), confirmer, _local(confirmed)]
         )
 
     consequences = _Sheet(
@@ -297,7 +316,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
                 reason,
             ]
         )
-    return [reports, proposals, records, consequences]
+    return [reports, proposals, *by_kind.values(), consequences]
 
 
 def _write(book: Workbook, sheets: list[_Sheet], path: Path) -> Path:

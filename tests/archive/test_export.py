@@ -15,7 +15,18 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
     await fixture()
     path = await export.year_archive(2026, tmp_path / "archive.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["汇总", "考勤", "社情民意", "提案", "履职记录", "提醒告诫"]
+    assert book.sheetnames == [
+        "汇总",
+        "考勤",
+        "社情民意",
+        "提案",
+        "四访",
+        "好事实事",
+        "会议发言",
+        "调研报告",
+        "意见建议",
+        "提醒告诫",
+    ]
     summary = book["汇总"]
     header = [c.value for c in summary[1]]
     assert header == list(export.SUMMARY_HEADER)
@@ -49,8 +60,20 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
         ["0002", "乙", "关于职业教育的提案", "丁、不在名单的人"],
     ]
     assert proposals[1][5] == "member:9"  # who recorded it
-    records = book["履职记录"]
-    assert {row[2].value for row in records.iter_rows(min_row=2)} == {"调研报告", "会议发言", "走访"}
+    assert [c.value for c in book["四访"][1]] == [
+        "编号",
+        "姓名",
+        "走访对象",
+        "说明",
+        "日期",
+        "记录人",
+        "记录时间",
+        "确认人",
+        "确认时间",
+    ]
+    assert [[c.value for c in row][1:3] for row in book["四访"].iter_rows(min_row=2)] == [["丙", "社区居民"]]
+    assert [row[1].value for row in book["调研报告"].iter_rows(min_row=2)] == ["乙"]
+    assert book["好事实事"].max_row == 1 and book["好事实事"].freeze_panes == "A2"
 
 
 async def test_member_archive_and_commendations(db, clock, tmp_path):
@@ -60,15 +83,18 @@ async def test_member_archive_and_commendations(db, clock, tmp_path):
     overview = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
     assert overview["姓名"] == "丙" and overview["得分"] == 13 and overview["总排名"] == "3/4"
     assert overview["文史委排名"] == "1/2" and overview["五个一：社情民意"] == "已完成"
-    assert book.sheetnames == ["概况", "得分明细", "考勤", "社情民意", "提案", "履职记录", "提醒告诫"]
+    assert book.sheetnames[:5] == ["概况", "得分明细", "考勤", "社情民意", "提案"]
     [visit] = [[c.value for c in row] for row in book["考勤"].iter_rows(min_row=2)]
     assert visit[0] == "丙" and visit[2:4] == ["活动", "全体会议"] and visit[5] == "迟到"
     assert visit[4] == datetime(2026, 6, 1, 9, 10)  # local time of the start, as Excel has no zones
     items = {row[1].value: row[3].value for row in book["得分明细"].iter_rows(min_row=2)}
     assert items == {"全体会议迟到": 3, "社情民意受理": 3, "会议发言": 5, "走访社区居民": 2}
-    [speech, visit_record] = [[c.value for c in row] for row in book["履职记录"].iter_rows(min_row=2)]
-    assert speech[2] == "会议发言" and speech[5] == datetime(2026, 5, 1) and speech[6] == "self"
-    assert visit_record[3] == "社区居民"
+    [speech] = [[c.value for c in row] for row in book["会议发言"].iter_rows(min_row=2)]
+    assert (
+        speech[1:3] == ["丙", "为社区老人义诊"] and speech[3] == datetime(2026, 5, 1) and speech[4] == "self"
+    )
+    [visit_record] = [[c.value for c in row] for row in book["四访"].iter_rows(min_row=2)]
+    assert visit_record[2] == "社区居民"
     assert {row[1].value for row in book["社情民意"].iter_rows(min_row=2)} == {"丙"}
 
     path, count = await export.commendations(2026, tmp_path / "praise.xlsx", ["合格"])
