@@ -145,19 +145,27 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
             Record.filter(counted, year=year, **scope), "member_id", "kind", "visit_type"
         )
 
+    attendance_items = [
+        (
+            (type_, status),
+            (type_.value, status),
+            f"{type_.value}{ATTENDANCE_LABELS[AttendanceStatus(status)]}",
+            policy.attendance[type_][status],
+        )
+        for type_ in ActivityType
+        for status in ("present", "late", "leave", "absent")
+    ]
     for mid, standing in standings.items():
         standing.committees = sorted(memberships.get(mid, []))
         standing.five_ones = dict.fromkeys(FIVE_ONES, False)
         standing.visits = dict.fromkeys(FOUR_VISITS, 0)
         tally = attendance.get(mid, Counter())
-        for type_ in ActivityType:
-            for status in ("present", "late", "leave", "absent"):
-                count = tally[(type_, status)]
-                standing.attendance[(type_.value, status)] = count
-                standing.expected += count
-                standing.attended += count if status in ATTENDED else 0
-                label = f"{type_.value}{ATTENDANCE_LABELS[AttendanceStatus(status)]}"
-                _add(standing, label, count, policy.attendance[type_][status])
+        for key, stored, label, each in attendance_items:
+            count = tally[key]
+            standing.attendance[stored] = count
+            standing.expected += count
+            standing.attended += count if key[1] in ATTENDED else 0
+            _add(standing, label, count, each)
         standing.five_ones["视察调研"] = any(tally[(ActivityType.INSPECTION, s)] for s in ATTENDED)
     for row in reports:
         standing = standings[row["member_id"]]
