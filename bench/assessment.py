@@ -175,6 +175,7 @@ async def measure(url: str, members: int, out_dir: Path) -> dict[str, float]:
     from bot.services import assessment, export, rules
 
     clock.set_clock(lambda: datetime(YEAR, 12, 15, 2, 0, tzinfo=UTC))
+    load = os.getloadavg()[0]
     await db.connect(url)
     try:
         started = time.perf_counter()
@@ -203,6 +204,7 @@ async def measure(url: str, members: int, out_dir: Path) -> dict[str, float]:
         "rules": evaluated,
         "rule_queries": rule_queries.count,
         "export": exported,
+        "load": load,
     }
 
 
@@ -242,6 +244,7 @@ def report(backend: str, figures: dict[int, dict[str, float]]) -> None:
             f"{f['rules']:>8.3f} {f['rule_queries']:>7.0f} {f['export']:>9.2f} "
             f"{f['assess'] / base['assess']:>9.1f} {f['export'] / base['export']:>9.1f}"
         )
+    print(f"  load average before/after: {figures[sizes[0]]['load']:.2f} / {os.getloadavg()[0]:.2f}")
     largest = figures[sizes[-1]]
     verdicts = [
         f"assess {sizes[-1]}: {'OK' if largest['assess'] < 1 else 'SLOW'} (< 1 s)",
