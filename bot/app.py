@@ -41,7 +41,7 @@ def nonebot_options(settings: Settings) -> dict[str, Any]:
 
 def register_adapters(settings: Settings) -> None:
     driver = nonebot.get_driver()
-    adapters.register_builtin()
+    adapters.register_builtin(onebot=settings.enable_onebot, console=settings.enable_console)
     if settings.enable_onebot:
         from nonebot.adapters.onebot.v11 import Adapter as OneBotAdapter
 
