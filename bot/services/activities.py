@@ -205,4 +205,7 @@ async def close(number: int, closed_by: str) -> AttendanceSheet:
             ]
         )
     _open_cache.clear()
+    from bot.services import rules  # the committee's rules look at the new absences and leaves
+
+    await rules.after_activity_closed(activity.id, clock.to_local(activity.start_at).year)
     return await attendance_sheet(number)
