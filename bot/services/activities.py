@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
+from bot.services import notices
 from bot.services.errors import ServiceError
 from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member, MemberStatus
 from models.activity import ActivityStatus
@@ -109,6 +110,7 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
         await Attendance.bulk_create(
             [Attendance(activity_id=activity.id, member_id=mid) for mid in member_ids], batch_size=500
         )
+        await notices.on_activity_created(activity, member_ids)
     return activity, len(member_ids)
 
 
