@@ -29,7 +29,7 @@ from lunar_python import Lunar, LunarMonth, Solar
 from bot.config import get_settings
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
-from bot.render import TEMPLATE_DIR, render
+from bot.render import TEMPLATE_DIR, environment
 from bot.services.timing import candidate_days, in_window, local_moment, parse_clock_time
 from models import Activity, Member, MemberStatus
 
@@ -112,20 +112,21 @@ def _sandbox(directory: str) -> SandboxedEnvironment:
     )
 
 
-def greeting_text(name: str, fallback: str, **context: Any) -> str:
+def greeting_text(template: str, fallback: str, /, **context: Any) -> str:
     """Render a staff-editable greeting safely; on any failure or an over-long text, the default."""
     limit = get_settings().greeting_max_chars
     try:
-        text = _sandbox(str(greeting_dir())).get_template(name).render(**context).strip()
+        text = _sandbox(str(greeting_dir())).get_template(template).render(**context).strip()
     except Exception as error:
-        logger.warning("greeting {} failed ({}); using the default text", name, error)
+        logger.warning("greeting {} failed ({}); using the default text", template, error)
         text = ""
     if not text or len(text) > limit:
         if text:
             logger.warning(
-                "greeting {} is {} characters (limit {}); using the default", name, len(text), limit
+                "greeting {} is {} characters (limit {}); using the default", template, len(text), limit
             )
-        text = render(fallback, **context)
+        # not render(): its first parameter is called `name`, a greeting placeholder too
+        text = environment().get_template(fallback).render(**context).strip()
     return text
 
 
