@@ -44,7 +44,7 @@ async def test_an_activity_today_is_urgent_and_without_group_there_is_no_group_n
 
 
 async def test_reminders_at_each_offset_once_and_not_before(db, clock):
-    a, b, c = await _three_members()
+    a, _b, c = await _three_members()
     start = datetime(2026, 6, 10, 1, 0, tzinfo=UTC)  # 09:00 local
     activity = await factories.activity(start_at=start, group_id="7001")
     await leave.request(factories.private("10002"), str(activity.id), "外地出差")
