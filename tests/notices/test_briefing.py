@@ -30,7 +30,8 @@ async def test_weekly_briefing_content_and_time(db, clock, monkeypatch):
     clock.set(_local("2026-05-29T18:00"))
     await activities.close(held.id, "test")
     adopted = await Report.create(
-        reference="SQ2026-0001", member=members[3], title="关于加强老旧小区加装电梯的建议", content="内容" * 10,
+        reference="SQ2026-0001", member=members[3], title="关于加强老旧小区加装电梯的建议",
+        content="内容" * 10,
         status=ReportStatus.ADOPTED, adopted_level="市级", year=2026,
     )  # fmt: skip
     await Report.filter(id=adopted.id).update(updated_at=_local("2026-05-28T10:00"))
