@@ -75,6 +75,7 @@ class LeaderElection:
         import asyncpg
 
         if self.connection is None or self.connection.is_closed():  # type: ignore[attr-defined]
+            await self._step_down()  # the lock lived in the session that is gone
             await self._close()
             self.connection = await asyncpg.connect(self.dsn, timeout=self.retry_seconds + 5)
         conn = self.connection
