@@ -93,10 +93,6 @@ class Settings(BaseModel):
         "", description="Folder of staff-editable greeting templates (empty: templates/greetings)"
     )
     greeting_max_chars: int = Field(300, ge=20, description="Longest greeting text; longer ones fall back")
-    publication_names: list[str] = Field(
-        default_factory=lambda: ["政协简报", "委员之声", "委员手册", "全区经济运行情况"],
-        description="JSON list of publications staff may 发布 (others are accepted too, in 《》)",
-    )
 
 
 _TRUE = {"1", "true", "yes", "on"}
