@@ -43,7 +43,7 @@ async def run_due(now: datetime, memory: Memory | None = None) -> SweepResult:
     window = catchup_window()
     done = memory.done if memory is not None else None
     return SweepResult(
-        notices=await notices.run_due(now, window),
+        notices=await notices.run_due(now, window, done),
         greetings=await greetings.run_due(now, window, done),
         briefings=await briefing.run_due(now, window, done),
     )

@@ -258,15 +258,28 @@ async def upcoming(now: datetime, window: timedelta, ahead: timedelta = timedelt
     return sorted(found.values(), key=lambda a: a.start_at)
 
 
-async def run_due(now: datetime, window: timedelta) -> int:
-    """Queue every activity reminder, silent reminder and check-in call due at `now`."""
+async def run_due(now: datetime, window: timedelta, done: set[str] | None = None) -> int:
+    """Queue every activity reminder, silent reminder and check-in call due at `now`.
+
+    `done` (the scheduler's memory) skips activities whose due instants this process has already
+    handled; the dedupe keys alone already make a second run add nothing.
+    """
+    done = set() if done is None else done
     messages: list[Outgoing] = []
+    handled: list[str] = []
     for activity in await upcoming(now, window):
+        due = [t for t in due_times(activity) if in_window(t, now, window)]
+        marker = f"activity:{activity.id}:" + ",".join(t.isoformat() for t in due)
+        if not due or marker in done:
+            continue
         if now < activity.start_at:
             messages.extend(await _reminders(activity, now, window))
             messages.extend(await _silent(activity, now, window))
         messages.extend(_checkin_open(activity, now, window))
-    return await enqueue_many(messages)
+        handled.append(marker)
+    added = await enqueue_many(messages)
+    done.update(handled)
+    return added
 
 
 def due_times(activity: Activity) -> list[datetime]:
