@@ -11,6 +11,7 @@ misfire_grace_time and coalesce are explicit: APScheduler's default grace of 1 s
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -82,7 +83,9 @@ class Runtime:
     def on_change(self) -> None:
         """An activity changed: rebuild the date jobs once the caller's transaction has committed."""
         loop = asyncio.get_running_loop()
-        task = loop.create_task(self._later())
+        # A fresh context: the caller is inside a database transaction whose connection must not
+        # leak into this task (it is released when the transaction ends).
+        task = loop.create_task(self._later(), context=contextvars.Context())
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 

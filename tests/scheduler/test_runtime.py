@@ -1,10 +1,13 @@
 """The in-process APScheduler: jobs derived from the database, explicit misfire handling."""
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot import clock as bot_clock
 from bot.services import notices
+from models import Member, OutboxMessage
 from scheduler import runtime as runtime_module
 from scheduler.runtime import AT_PREFIX, SWEEP_JOB, Runtime
 from tests import factories
@@ -59,3 +62,35 @@ async def test_disabled_scheduler_does_not_start(db, clock, monkeypatch):
     await runtime_module.start()
     assert runtime_module.runtime().scheduler is None
     assert runtime_module.runtime().election is None
+
+
+async def _eventually(check, seconds: float = 15.0) -> bool:
+    """Poll a condition while the scheduler's own tasks run (a deadline, not a timing measurement)."""
+    for _ in range(int(seconds / 0.1)):
+        if await check():
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_running_scheduler_sweeps_at_start_and_follows_new_activities(db, clock, monkeypatch):
+    configure(monkeypatch, birthday_greeting_time="08:30", scheduler_catchup_hours=2)
+    member = await factories.member("林建国", qq="10001")
+    today = bot_clock.today()
+    await Member.filter(id=member.id).update(birthday=date(1980, today.month, today.day))
+    runtime = Runtime()
+    await runtime.start_scheduler()  # 09:00 local: the 08:30 greeting is caught up by the first sweep
+    try:
+        assert await _eventually(
+            lambda: OutboxMessage.filter(dedupe_key=f"birthday:{member.id}:{today.isoformat()}").exists()
+        )
+        clock.set(datetime.now(UTC))  # date jobs fire by the real clock: keep this one in the future
+        created = await factories.activity(starts_in=timedelta(hours=6))
+        wanted = f"{AT_PREFIX}{(created.start_at - timedelta(hours=2)).isoformat()}"
+
+        async def has_job() -> bool:
+            return runtime.scheduler is not None and runtime.scheduler.get_job(wanted) is not None
+
+        assert await _eventually(has_job)  # activities.create → listener → reschedule()
+    finally:
+        await runtime.stop_scheduler()
