@@ -17,6 +17,17 @@ from loguru import logger
 
 Callback = Callable[[], Awaitable[None]]
 
+# A leader whose host vanishes without closing its socket must lose the lock well within 30 s:
+# the server probes the idle session after 10 s, then every 5 s, and drops it after 3 misses.
+# If the lock ever moves while the old leader still sweeps, the outbox dedupe keys still keep
+# every message single.
+SESSION_SETTINGS = {
+    "application_name": "weiyuan-scheduler",
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
+
 
 def asyncpg_dsn(database_url: str) -> str:
     """tortoise URL → asyncpg DSN (tortoise's own query options are dropped)."""
@@ -77,7 +88,9 @@ class LeaderElection:
         if self.connection is None or self.connection.is_closed():  # type: ignore[attr-defined]
             await self._step_down()  # the lock lived in the session that is gone
             await self._close()
-            self.connection = await asyncpg.connect(self.dsn, timeout=self.retry_seconds + 5)
+            self.connection = await asyncpg.connect(
+                self.dsn, timeout=self.retry_seconds + 5, server_settings=SESSION_SETTINGS
+            )
         conn = self.connection
         if self.is_leader:
             await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=self.retry_seconds + 5)  # type: ignore[attr-defined]

@@ -68,6 +68,8 @@ async def test_one_leader_and_takeover_when_it_closes(dsn):
         await asyncio.sleep(RETRY * 10)  # several more rounds: the other one still does not lead
         assert leader.election.is_leader and not other.election.is_leader
         assert other.events == [] and leader.events == ["elected"]
+        conn = leader.election.connection
+        assert await conn.fetchval("SHOW tcp_keepalives_idle") == "10"  # type: ignore[union-attr]
         await leader.election.stop()
         await asyncio.wait_for(other.elected.wait(), DEADLINE)
         assert other.election.is_leader and leader.events == ["elected", "lost"]
