@@ -67,7 +67,7 @@ class LeaderElection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self._step_down()
+        await self._step_down(reason="stepping down (shutdown)")
         await self._close()
 
     async def _close(self) -> None:
@@ -76,10 +76,10 @@ class LeaderElection:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), timeout=2)  # type: ignore[attr-defined]
 
-    async def _step_down(self) -> None:
+    async def _step_down(self, *, reason: str = "leadership lost") -> None:
         if self.is_leader:
             self.is_leader = False
-            logger.warning("{}: leadership lost", self.name)
+            logger.warning("{}: {}", self.name, reason)
             await self.on_lost()
 
     async def _try_once(self) -> None:

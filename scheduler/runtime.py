@@ -63,14 +63,13 @@ class Runtime:
             self.sweep,
             IntervalTrigger(seconds=settings.scheduler_sweep_seconds),
             id=SWEEP_JOB,
-            next_run_time=datetime.now(UTC),
             replace_existing=True,
         )
         scheduler.start()
         self.scheduler = scheduler
         self.memory = Memory()
         notices.add_listener(self.on_change)
-        await self.reschedule()
+        await self.reschedule()  # also moves the first sweep to now: the catch-up after downtime
         logger.info("scheduler started")
 
     async def stop_scheduler(self) -> None:

@@ -234,3 +234,21 @@ async def test_publish_refused_to_a_member(app: App, db, clock):
     await _people()
     await _talk(app, [("10001", "发布 《政协简报》 第1期\n正文", "抱歉，这是工作人员专用指令。")])
     assert await OutboxMessage.filter(batch__startswith="B").count() == 0
+
+
+async def test_publish_with_the_content_in_the_same_message(app: App, db, clock):
+    staff, a, b, c = await _people()
+    preview = (
+        "【发送预览】\n刊物：《政协简报》第12期\n对象：全体委员及各群\n接收：4 个（委员私信 4）\n内容：\n"
+        "区政协召开十届二次常委会议。\n\n回复「确认」发送，回复「取消」放弃。"
+    )
+    async with app.test_matcher() as ctx:
+        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        event = private_event(STAFF_QQ, "发布 《政协简报》 第12期\n区政协召开十届二次常委会议。")
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, reply(preview), result={"message_id": 1})
+        event = private_event(STAFF_QQ, "取消")
+        ctx.receive_event(bot, event)
+        ctx.should_call_send(event, reply("已取消，没有发送任何消息。"), result={"message_id": 2})
+    assert await OutboxMessage.filter(batch__startswith="B").count() == 0
+    assert staff.id and a.id and b.id and c.id
