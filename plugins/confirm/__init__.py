@@ -1,8 +1,8 @@
 """参加: a member confirms attendance; staff read who confirmed, asked for leave or stayed silent."""
 
-from nonebot.plugin import PluginMetadata, on_message
+from nonebot.plugin import PluginMetadata
 
-from bot.chat import Args, CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import confirmations
 
@@ -12,20 +12,15 @@ __plugin_meta__ = PluginMetadata(
     usage="参加 <活动编号>｜确认名单 <活动编号>",
 )
 
-attend_matcher = on_message(rule=command("参加"), priority=10, block=True)
-list_matcher = on_message(rule=command("确认名单"), priority=10, block=True)
 
-
-@attend_matcher.handle()
-@answer
-async def attend(sender: CurrentSender, args: Args) -> str:
-    activity, fresh = await confirmations.confirm(sender, args.split(" ")[0])
+@router.command("参加")
+async def attend(req: Request) -> str:
+    activity, fresh = await confirmations.confirm(req.sender, req.args.split(" ")[0])
     template = "notices/confirmed.j2" if fresh else "notices/already_confirmed.j2"
     return render(template, activity=activity)
 
 
-@list_matcher.handle()
-@answer
-async def confirmation_list(sender: CurrentSender, args: Args) -> str:
-    sheet = await confirmations.sheet(sender, args.split(" ")[0])
+@router.command("确认名单")
+async def confirmation_list(req: Request) -> str:
+    sheet = await confirmations.sheet(req.sender, req.args.split(" ")[0])
     return render("notices/confirm_list.j2", sheet=sheet)

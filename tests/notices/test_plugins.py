@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import nonebot
+import pytest
 from nonebot.adapters.onebot.v11 import Adapter, Bot
 from nonebug import App
 
+from bot.chat import router
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
 from bot.services import leave
 from models import Attendance, OutboxMessage, Role
@@ -23,15 +25,28 @@ async def _people():
     return staff, a, b, c
 
 
+@pytest.fixture(autouse=True)
+def _no_conversations():
+    """Conversations live in the router per chat; none may leak from one test into another."""
+    router.pending.clear()
+    yield
+    router.pending.clear()
+
+
 async def _talk(app: App, exchanges: list[tuple[str, str, str | None]]) -> None:
-    """Each exchange: (qq, text typed in a private chat, expected reply or None)."""
+    """Each exchange: (qq, text typed in a private chat, expected reply; None: the bot stays silent)."""
+    for qq, text, expected in exchanges:
+        await _say(app, private_event(qq, text), expected)
+
+
+async def _say(app: App, event, expected: str | None) -> None:
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        for qq, text, expected in exchanges:
-            event = private_event(qq, text)
-            ctx.receive_event(bot, event)
-            if expected is not None:
-                ctx.should_call_send(event, reply(expected), result={"message_id": 1})
+        ctx.receive_event(bot, event)
+        if expected is not None:
+            ctx.should_call_send(event, reply(expected), result={"message_id": 1})
+        else:
+            ctx.should_not_pass_rule()
 
 
 async def test_attend_then_the_staff_list(app: App, db, clock):
@@ -85,14 +100,8 @@ async def test_attend_then_the_staff_list(app: App, db, clock):
 async def test_confirm_list_refused_to_members_and_in_groups(app: App, db, clock):
     await _people()
     activity = await factories.activity(starts_in=timedelta(days=3))
-    async with app.test_matcher() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = private_event("10001", f"确认名单 {activity.id}")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(event, reply("抱歉，这是工作人员专用指令。"), result={"message_id": 1})
-        event = group_event(STAFF_QQ, f"确认名单 {activity.id}")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(event, reply("该内容涉及个人信息，请私聊我查看。"), result={"message_id": 2})
+    await _say(app, private_event("10001", f"确认名单 {activity.id}"), "抱歉，这是工作人员专用指令。")
+    await _say(app, group_event(STAFF_QQ, f"确认名单 {activity.id}"), "该内容涉及个人信息，请私聊我查看。")
 
 
 async def test_notice_to_a_committee_waits_for_confirmation(app: App, db, clock):
@@ -108,30 +117,11 @@ async def test_notice_to_a_committee_waits_for_confirmation(app: App, db, clock)
             "回复「确认」发送，回复「取消」放弃。",
         ]
     )
-    async with app.test_matcher() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = private_event(STAFF_QQ, "通知 专委会 经济委 周五下午三点在二楼会议室开会")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(event, reply(preview), result={"message_id": 1})
-        ctx.should_paused()
+    await _talk(app, [(STAFF_QQ, "通知 专委会 经济委 周五下午三点在二楼会议室开会", preview)])
     assert await OutboxMessage.filter(kind="notice").count() == 0  # nothing before 确认
-    async with app.test_matcher() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = private_event(STAFF_QQ, "通知 专委会 经济委 周五下午三点在二楼会议室开会")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(event, reply(preview), result={"message_id": 1})
-        event = private_event(STAFF_QQ, "好的")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(
-            event, reply("请回复「确认」发送，或回复「取消」放弃。"), result={"message_id": 2}
-        )
-        event = private_event(STAFF_QQ, "确认")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(
-            event,
-            reply("已提交发送，编号 B1，共 2 条。发送「送达 B1」查看送达情况。"),
-            result={"message_id": 3},
-        )
+    await _talk(app, [(STAFF_QQ, "好的", "请回复「确认」发送，或回复「取消」放弃。")])
+    assert await OutboxMessage.filter(kind="notice").count() == 0
+    await _talk(app, [(STAFF_QQ, "确认", "已提交发送，编号 B1，共 2 条。发送「送达 B1」查看送达情况。")])
     assert await keys("broadcast:") == {f"broadcast:B1:member:{m.id}" for m in (a, c)}
     rows = await OutboxMessage.filter(batch="B1")
     assert {recipient_of(r) for r in rows} == {MemberRecipient(a.id), MemberRecipient(c.id)}
@@ -177,51 +167,41 @@ async def test_notice_refusals(app: App, db, clock):
 
 async def test_cancel_sends_nothing(app: App, db, clock):
     await _people()
-    async with app.test_matcher() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = private_event(STAFF_QQ, "通知 全体 明天放假")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(
-            event,
-            reply(
-                "【发送预览】\n对象：全体委员\n接收：4 个（委员私信 4）\n内容：\n明天放假\n\n"
-                "回复「确认」发送，回复「取消」放弃。"
-            ),
-            result={"message_id": 1},
-        )
-        event = private_event(STAFF_QQ, "取消")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(event, reply("已取消，没有发送任何消息。"), result={"message_id": 2})
+    preview = (
+        "【发送预览】\n对象：全体委员\n接收：4 个（委员私信 4）\n内容：\n明天放假\n\n"
+        "回复「确认」发送，回复「取消」放弃。"
+    )
+    await _talk(
+        app,
+        [
+            (STAFF_QQ, "通知 全体 明天放假", preview),
+            (STAFF_QQ, "取消", "已取消，没有提交任何内容。"),
+            (STAFF_QQ, "确认", "当前没有等待您确认的通知或发布。"),
+        ],
+    )
     assert await OutboxMessage.filter(batch__startswith="B").count() == 0
 
 
 async def test_publish_asks_for_the_content_then_goes_to_members_and_groups(app: App, db, clock, monkeypatch):
     configure(monkeypatch, greeting_groups=["qq:5001"])
     staff, a, b, c = await _people()
-    async with app.test_matcher() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = private_event(STAFF_QQ, "发布 《委员之声》 2026年第6期")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(
-            event,
-            reply("请发送《委员之声》「2026年第6期」的正文（发送「取消」放弃）。"),
-            result={"message_id": 1},
-        )
-        event = private_event(STAFF_QQ, "本期聚焦乡村振兴。")
-        ctx.receive_event(bot, event)
-        preview = (
-            "【发送预览】\n刊物：《委员之声》2026年第6期\n对象：全体委员及各群"
-            "\n接收：5 个（委员私信 4，群 1）\n内容：\n本期聚焦乡村振兴。\n\n"
-            "回复「确认」发送，回复「取消」放弃。"
-        )
-        ctx.should_call_send(event, reply(preview), result={"message_id": 2})
-        event = private_event(STAFF_QQ, "确认")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(
-            event,
-            reply("已提交发送，编号 B1，共 5 条。发送「送达 B1」查看送达情况。"),
-            result={"message_id": 3},
-        )
+    preview = (
+        "【发送预览】\n刊物：《委员之声》2026年第6期\n对象：全体委员及各群"
+        "\n接收：5 个（委员私信 4，群 1）\n内容：\n本期聚焦乡村振兴。\n\n"
+        "回复「确认」发送，回复「取消」放弃。"
+    )
+    await _talk(
+        app,
+        [
+            (
+                STAFF_QQ,
+                "发布 《委员之声》 2026年第6期",
+                "请发送《委员之声》「2026年第6期」的正文（发送「取消」放弃）。",
+            ),
+            (STAFF_QQ, "本期聚焦乡村振兴。", preview),
+            (STAFF_QQ, "确认", "已提交发送，编号 B1，共 5 条。发送「送达 B1」查看送达情况。"),
+        ],
+    )
     rows = await OutboxMessage.filter(batch="B1")
     assert {recipient_of(r) for r in rows} == {MemberRecipient(m.id) for m in (staff, a, b, c)} | {
         GroupRecipient("qq", "5001")
@@ -242,13 +222,12 @@ async def test_publish_with_the_content_in_the_same_message(app: App, db, clock)
         "【发送预览】\n刊物：《政协简报》第12期\n对象：全体委员及各群\n接收：4 个（委员私信 4）\n内容：\n"
         "区政协召开十届二次常委会议。\n\n回复「确认」发送，回复「取消」放弃。"
     )
-    async with app.test_matcher() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
-        event = private_event(STAFF_QQ, "发布 《政协简报》 第12期\n区政协召开十届二次常委会议。")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(event, reply(preview), result={"message_id": 1})
-        event = private_event(STAFF_QQ, "取消")
-        ctx.receive_event(bot, event)
-        ctx.should_call_send(event, reply("已取消，没有发送任何消息。"), result={"message_id": 2})
+    await _talk(
+        app,
+        [
+            (STAFF_QQ, "发布 《政协简报》 第12期\n区政协召开十届二次常委会议。", preview),
+            (STAFF_QQ, "取消", "已取消，没有提交任何内容。"),
+        ],
+    )
     assert await OutboxMessage.filter(batch__startswith="B").count() == 0
     assert staff.id and a.id and b.id and c.id
