@@ -8,8 +8,9 @@ in a given year:
   lunar year; a 30th day in a month that has only 29 days this year is greeted on the 29th.
 
 Greeting texts are files staff may edit (templates/greetings/, or GREETING_TEMPLATE_DIR), rendered
-in a jinja2 SandboxedEnvironment; a text that fails (unsafe attribute access, a syntax error, an
-unknown variable) or is longer than GREETING_MAX_CHARS falls back to the built-in default text.
+in a jinja2 SandboxedEnvironment (with small ranges and no huge products); a text that fails (unsafe
+attribute access, a syntax error, an unknown variable, a cap) or is longer than GREETING_MAX_CHARS
+falls back to the built-in default text.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from loguru import logger
 from lunar_python import Lunar, LunarMonth, Solar
 
@@ -105,18 +106,65 @@ def greeting_dir() -> Path:
     return Path(configured) if configured else TEMPLATE_DIR / "greetings"
 
 
+LOOP_CAP = 50  # range() in a greeting yields at most this many numbers
+SIZE_CAP = 10_000  # longest string or list a greeting may build with * or **
+
+
+def _small_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > LOOP_CAP:
+        raise SecurityError(f"range longer than {LOOP_CAP} in a greeting")
+    return numbers
+
+
+class GreetingSandbox(SandboxedEnvironment):
+    """jinja2's sandbox (no unsafe attributes) plus caps on what a greeting may compute: small
+    ranges and no huge products or powers, so a careless or hostile edit cannot stall the bot."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                raise SecurityError("exponent too large in a greeting")
+            return left**right
+        for count, other in ((left, right), (right, left)):
+            large = (
+                isinstance(count, int)
+                and isinstance(other, str | list | tuple)
+                and count * len(other) > SIZE_CAP
+            )
+            if large:
+                raise SecurityError("repetition too large in a greeting")
+        return left * right
+
+
 @lru_cache(maxsize=4)
 def _sandbox(directory: str) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    env = GreetingSandbox(
         loader=FileSystemLoader(directory), undefined=StrictUndefined, autoescape=False, auto_reload=True
     )
+    env.globals["range"] = _small_range
+    return env
+
+
+def _render_capped(template: str, context: dict[str, Any], limit: int) -> str:
+    """Render chunk by chunk and stop as soon as the text is longer than the cap."""
+    pieces: list[str] = []
+    size = 0
+    for piece in _sandbox(str(greeting_dir())).get_template(template).generate(**context):
+        pieces.append(piece)
+        size += len(piece)
+        if size > 4 * limit + 1000:  # clearly over: the caller falls back to the default
+            break
+    return "".join(pieces).strip()
 
 
 def greeting_text(template: str, fallback: str, /, **context: Any) -> str:
     """Render a staff-editable greeting safely; on any failure or an over-long text, the default."""
     limit = get_settings().greeting_max_chars
     try:
-        text = _sandbox(str(greeting_dir())).get_template(template).render(**context).strip()
+        text = _render_capped(template, context, limit)
     except Exception as error:
         logger.warning("greeting {} failed ({}); using the default text", template, error)
         text = ""

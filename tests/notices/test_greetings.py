@@ -130,6 +130,13 @@ def test_staff_edited_greeting_renders_in_a_sandbox(tmp_path, monkeypatch):
         "birthday.j2", "notices/default_birthday.j2", name="王秀英", date="", lunar=False
     )
     assert text == "亲爱的王秀英：生日快乐！"
+    (tmp_path / "birthday.j2").write_text(
+        "{{ name }}{% for i in range(3) %}福{% endfor %}{{ '！' * 2 }}", "utf-8"
+    )
+    text = greetings.greeting_text(
+        "birthday.j2", "notices/default_birthday.j2", name="王秀英", date="", lunar=False
+    )
+    assert text == "王秀英福福福！！"
 
 
 @pytest.mark.parametrize(
@@ -142,6 +149,11 @@ def test_staff_edited_greeting_renders_in_a_sandbox(tmp_path, monkeypatch):
         "{{ unknown_variable }}",
         "{% if %}broken",
         "很长" * 100,
+        "{% for i in range(10**9) %}{% for j in range(10**9) %}{% endfor %}{% endfor %}",
+        "{{ 'x' * 10**9 }}",
+        "{{ (name * 100000)|length }}",
+        "{{ 2 ** 100000000 }}",
+        "{% for i in range(40) %}{{ name }}{{ name }}{{ name }}{% endfor %}",
     ],
 )
 def test_unsafe_broken_or_long_greetings_fall_back_to_the_default(tmp_path, monkeypatch, source):
