@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
-
 from bot import clock
 from bot.services import activities
 from bot.services.actors import Sender, require_member, require_staff
@@ -39,8 +37,7 @@ async def confirm(sender: Sender, activity_ref: str) -> tuple[Activity, bool]:
         raise ServiceError("notices/confirm_has_leave.j2", activity=activity, leave=leave)
     if row.response == ATTEND:
         return activity, False
-    async with in_transaction():
-        await Attendance.filter(id=row.id).update(response=ATTEND, confirmed_at=clock.now())
+    await Attendance.filter(id=row.id).update(response=ATTEND, confirmed_at=clock.now())
     return activity, True
 
 
