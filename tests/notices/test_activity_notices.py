@@ -144,5 +144,5 @@ async def test_checkin_call_to_the_group_when_the_window_opens(db, clock):
     call = await row(f"checkin-open:{activity.id}")
     assert recipient_of(call) == GroupRecipient("qq", "7001")
     text = text_of(call)
-    assert f"签到 {activity.id}" in text and "1234" not in text  # the code is shown at the venue only
+    assert f"签到 #{activity.id} 签到码" in text and "1234" not in text  # the code is shown at the venue only
     assert bot_clock.to_local(call.due_at).strftime("%H:%M") == "08:30"
