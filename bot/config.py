@@ -64,6 +64,9 @@ class Settings(BaseModel):
         "config/policy", description="Folder of assessment policies: <year>.toml, else default.toml"
     )
     archive_dir: str = Field("data/exports", description="Where 导出档案 writes spreadsheets")
+    rules_evaluation_time: str = Field(
+        "02:00", description="Local time of the nightly rules evaluation (and 1 January for the year past)"
+    )
     rules_publish_group: str = Field(
         "", description="Group where confirmed consequences are published when staff ask, e.g. qq:123456"
     )

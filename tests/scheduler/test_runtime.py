@@ -94,3 +94,32 @@ async def test_running_scheduler_sweeps_at_start_and_follows_new_activities(db, 
         assert await _eventually(has_job)  # activities.create → listener → reschedule()
     finally:
         await runtime.stop_scheduler()
+
+
+async def test_rules_are_evaluated_nightly_and_on_new_year_for_the_year_past(db, clock, monkeypatch):
+    from datetime import UTC, datetime
+
+    from bot.services import rules
+    from scheduler import jobs
+
+    calls: list[int] = []
+
+    async def record(year: int | None = None):
+        calls.append(year)
+        return rules.Outcome()
+
+    monkeypatch.setattr(rules, "evaluate_all", record)
+    window = jobs.catchup_window()
+    done: set[str] = set()
+    # 01:59 and 02:00 local (UTC+8) on 2026-06-02
+    assert (
+        await jobs.run_rules_due(datetime(2026, 6, 1, 17, 59, tzinfo=UTC), window, done) == 1
+    )  # 06-01 02:00
+    assert calls == [2026]
+    assert await jobs.run_rules_due(datetime(2026, 6, 1, 17, 59, tzinfo=UTC), window, done) == 0
+    assert await jobs.run_rules_due(datetime(2026, 6, 1, 18, 0, tzinfo=UTC), window, done) == 1  # 06-02 02:00
+    assert calls == [2026, 2026]
+    calls.clear()
+    # 2027-01-01 02:05 local: the year just ended and the new one
+    assert await jobs.run_rules_due(datetime(2026, 12, 31, 18, 5, tzinfo=UTC), window, set()) == 2
+    assert calls == [2026, 2027]
