@@ -41,7 +41,7 @@ def nonebot_options(settings: Settings) -> dict[str, Any]:
 
 def register_adapters(settings: Settings) -> None:
     driver = nonebot.get_driver()
-    adapters.register_builtin()
+    adapters.register_builtin(onebot=settings.enable_onebot, console=settings.enable_console)
     if settings.enable_onebot:
         from nonebot.adapters.onebot.v11 import Adapter as OneBotAdapter
 
@@ -58,8 +58,21 @@ def register_adapters(settings: Settings) -> None:
         channels.register(ConsoleChannel())
 
 
+def plugin_modules(plugin_dir: Path = PLUGIN_DIR) -> list[str]:
+    """Every feature package under plugins/, as module names (works from any working directory)."""
+    return sorted(
+        f"plugins.{path.name}"
+        for path in plugin_dir.iterdir()
+        if path.is_dir() and (path / "__init__.py").exists()
+    )
+
+
 def load_plugins(plugin_dir: Path = PLUGIN_DIR) -> None:
-    nonebot.load_plugins(str(plugin_dir))
+    """Import every plugin (each registers its commands), then install the one command matcher."""
+    from bot import chat
+
+    nonebot.load_all_plugins(plugin_modules(plugin_dir), [])
+    chat.install()
 
 
 def install_hooks() -> None:

@@ -10,6 +10,10 @@ from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
+from bot.delivery import outbox
+from bot.delivery.recipients import MemberRecipient
+from bot.services import notices
+from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
 from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member, MemberStatus
 from models.activity import ActivityStatus
@@ -109,7 +113,23 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
         await Attendance.bulk_create(
             [Attendance(activity_id=activity.id, member_id=mid) for mid in member_ids], batch_size=500
         )
+        await notices.on_activity_created(activity, member_ids)
+    _open_cache.clear()
     return activity, len(member_ids)
+
+
+# The open activities are read by every check-in; creating or closing one here forgets them at once.
+_open_cache: TTLCache[list[Activity]] = TTLCache(seconds=5)
+
+
+async def open_activities() -> list[Activity]:
+    """All open activities (a handful), soonest first, cached for a few seconds."""
+    cached = _open_cache.get("open")
+    if not missing(cached):
+        return cached  # type: ignore[return-value]
+    found = list(await Activity.filter(status=ActivityStatus.OPEN).order_by("start_at"))
+    _open_cache.put("open", found)
+    return found
 
 
 async def get(number: int) -> Activity:
@@ -167,10 +187,27 @@ async def close(number: int, closed_by: str) -> AttendanceSheet:
         await Attendance.filter(activity_id=activity.id, status=AttendanceStatus.PENDING).update(
             status=AttendanceStatus.ABSENT
         )
-        await LeaveRequest.filter(activity_id=activity.id, status=LeaveStatus.PENDING).update(
-            status=LeaveStatus.REFUSED,
-            decided_by=closed_by,
-            decided_at=now,
-            decision_reason="活动结束时仍未审批",
+        expired = await LeaveRequest.filter(activity_id=activity.id, status=LeaveStatus.PENDING).values_list(
+            "id", "member_id"
         )
+        await LeaveRequest.filter(activity_id=activity.id, status=LeaveStatus.PENDING).update(
+            status=LeaveStatus.REFUSED, decided_by=closed_by, decided_at=now
+        )
+        context = {"activity_id": activity.id, "activity_title": activity.title}
+        await outbox.enqueue_many(
+            [
+                outbox.Outgoing(
+                    key=f"leave-expired:{leave_id}",
+                    recipient=MemberRecipient(member_id),
+                    template="leave/expired_notice.j2",
+                    context=context,
+                    kind="leave_decision",
+                )
+                for leave_id, member_id in expired
+            ]
+        )
+    _open_cache.clear()
+    from bot.services import rules  # the committee's rules look at the new absences and leaves
+
+    await rules.after_activity_closed(activity.id, clock.to_local(activity.start_at).year)
     return await attendance_sheet(number)

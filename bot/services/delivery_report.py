@@ -50,6 +50,18 @@ def normalise_batch(text: str) -> str:
     return batch
 
 
+async def find_batch(text: str) -> str:
+    """The batch staff mean: as typed (B12, b12, #B12), or a bare number for broadcast B<number>."""
+    typed = normalise_batch(text)
+    candidates = [typed, typed.upper()]
+    if typed.isdigit():
+        candidates.append(f"B{typed}")
+    for candidate in dict.fromkeys(candidates):
+        if await OutboxMessage.filter(batch=candidate).exists():
+            return candidate
+    raise ServiceError("delivery/batch_not_found.j2", batch=typed)
+
+
 async def _names(raw: list[dict[str, Any]]) -> list[str]:
     """Readable names for serialised recipients, with one query for all members."""
     loaded = [recipients.load(item) for item in raw]

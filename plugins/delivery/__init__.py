@@ -1,6 +1,6 @@
-from nonebot.plugin import PluginMetadata, on_message
+from nonebot.plugin import PluginMetadata
 
-from bot.chat import Args, CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import delivery_report
 from bot.services.actors import require_staff
@@ -11,21 +11,16 @@ __plugin_meta__ = PluginMetadata(
     usage="送达 <编号>｜补发 <编号>",
 )
 
-status_matcher = on_message(rule=command("送达"), priority=10, block=True)
-resend_matcher = on_message(rule=command("补发"), priority=10, block=True)
+
+@router.command("送达")
+async def status(req: Request) -> str:
+    await require_staff(req.sender, private_only=True)
+    batch = await delivery_report.find_batch(req.args)
+    return render("delivery/status.j2", s=await delivery_report.batch_status(batch))
 
 
-@status_matcher.handle()
-@answer
-async def status(sender: CurrentSender, args: Args) -> str:
-    await require_staff(sender, private_only=True)
-    report = await delivery_report.batch_status(delivery_report.normalise_batch(args))
-    return render("delivery/status.j2", s=report)
-
-
-@resend_matcher.handle()
-@answer
-async def resend(sender: CurrentSender, args: Args) -> str:
-    await require_staff(sender, private_only=True)
-    result = await delivery_report.resend_failed(delivery_report.normalise_batch(args))
-    return render("delivery/resent.j2", r=result)
+@router.command("补发")
+async def resend(req: Request) -> str:
+    await require_staff(req.sender, private_only=True)
+    batch = await delivery_report.find_batch(req.args)
+    return render("delivery/resent.j2", r=await delivery_report.resend_failed(batch))

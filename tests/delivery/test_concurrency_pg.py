@@ -12,6 +12,7 @@ from bot.delivery import outbox
 from bot.delivery.channels.base import ChannelLimits, SendResult
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.recipients import AccountRecipient, MemberRecipient
+from bot.render import render
 from models import Identity, Member, OutboxMessage, OutboxStatus
 from tests.delivery.conftest import FakeChannel
 from tests.support.app_process import AppProcess
@@ -88,8 +89,11 @@ async def test_two_app_processes_share_a_broadcast(db, postgres_url, tmp_path):
         for app, peer in zip(apps, peers, strict=True):
             await peer.close()
             app.stop()
-    received = peers[0].per_target("send_private_msg") + peers[1].per_target("send_private_msg")
+    text = render("delivery/usage.j2")  # this broadcast only, not the apps' own start-up reminders
+    received = peers[0].per_target("send_private_msg", text=text) + peers[1].per_target(
+        "send_private_msg", text=text
+    )
     assert len(received) == ROWS and set(received.values()) == {1}, apps[0].log() + apps[1].log()
-    assert peers[0].count("send_private_msg") and peers[1].count("send_private_msg")
+    assert peers[0].calls("send_private_msg", text=text) and peers[1].calls("send_private_msg", text=text)
     statuses = Counter(await OutboxMessage.filter(batch="2").values_list("status", flat=True))
     assert statuses == {OutboxStatus.SENT: ROWS}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.delivery import outbox
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
+from bot.render import render
 from models import Identity, Member, OutboxMessage, OutboxStatus
 from tests.support.app_process import AppProcess
 from tests.support.onebot_peer import OneBotPeer, Reply
@@ -84,7 +85,7 @@ async def test_each_answer_ends_in_its_state(sqlite_file: str, tmp_path: Path):
     assert "timeout" in rows[f"e2e:{SILENT}"].last_error
     assert state[f"e2e:{BUSY_ONCE}"] == (OutboxStatus.SENT, 2)  # retried after backoff
     assert state["e2e:group"] == (OutboxStatus.FAILED, 1) and "102" in rows["e2e:group"].last_error
-    received = peer.per_target("send_private_msg")
+    received = peer.per_target("send_private_msg", text=render("delivery/usage.j2"))  # not the app's own
     assert received == {OK: 1, REFUSED: 1, UNCERTAIN: 1, SILENT: 1, BUSY_ONCE: 2}  # unknown never resent
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-import nonebot
 import pytest
-from nonebot.adapters.onebot.v11 import Adapter, Bot, GroupMessageEvent, Message, PrivateMessageEvent
+from nonebot.adapters.onebot.v11 import Bot, GroupMessageEvent, Message, MessageSegment, PrivateMessageEvent
 from nonebot.adapters.onebot.v11.event import Sender
 from nonebug import App
 
@@ -118,12 +117,10 @@ def _group(user_id: int, text: str) -> GroupMessageEvent:
 
 
 async def _say(app: App, event, expected: str) -> None:
-    from bot.chat import plain
-
     async with app.test_matcher() as ctx:
-        bot = ctx.create_bot(base=Bot, adapter=nonebot.get_adapter(Adapter))
+        bot = ctx.create_bot(base=Bot)
         ctx.receive_event(bot, event)
-        ctx.should_call_send(event, plain(expected, bot), result=None)
+        ctx.should_call_send(event, Message(MessageSegment.text(expected)), result={"message_id": 1})
 
 
 async def test_commands_for_staff_in_private(app: App, db, clock, registry):
@@ -152,3 +149,12 @@ def test_long_lists_are_cut_short():
     status = delivery_report.BatchStatus("9", total=120, failed=many)
     text = render("delivery/status.j2", s=status)
     assert "委员049（retcode 100）" in text and "委员050" not in text and "等 120 人" in text
+
+
+async def test_find_batch_accepts_the_broadcast_number_as_typed(db, clock):
+    await outbox.enqueue(key="b", recipient=MemberRecipient(1), template="delivery/usage.j2", batch="B12")
+    for typed in ("B12", "b12", "#B12", "12", "＃12 多余"):
+        assert await delivery_report.find_batch(typed) == "B12"
+    with pytest.raises(ServiceError) as refused:
+        await delivery_report.find_batch("13")
+    assert "13" in refused.value.render()

@@ -57,6 +57,16 @@ class Action:
     at: float = field(default_factory=time.monotonic)
     connection: int = 0
 
+    @property
+    def text(self) -> str:
+        """The plain text of a send action's message (segments or a string)."""
+        message = self.params.get("message", "")
+        if isinstance(message, str):
+            return message
+        return "".join(
+            str(seg.get("data", {}).get("text", "")) for seg in message if seg.get("type") == "text"
+        )
+
 
 Responder = Reply | Callable[[dict[str, Any]], Reply]
 
@@ -191,15 +201,18 @@ class OneBotPeer:
         }
 
     # -- what happened ---------------------------------------------------------------------------
-    def calls(self, *names: str) -> list[Action]:
-        return [a for a in self.actions if not names or a.action in names]
+    def calls(self, *names: str, text: str | None = None) -> list[Action]:
+        """Actions of these names (all when none), optionally only those whose text contains `text`."""
+        return [
+            a for a in self.actions if (not names or a.action in names) and (text is None or text in a.text)
+        ]
 
-    def count(self, *names: str) -> int:
-        return len(self.calls(*names))
+    def count(self, *names: str, text: str | None = None) -> int:
+        return len(self.calls(*names, text=text))
 
-    def per_target(self, *names: str, key: str = "user_id") -> Counter[int]:
+    def per_target(self, *names: str, key: str = "user_id", text: str | None = None) -> Counter[int]:
         """How many actions each user (or group, key="group_id") received."""
-        return Counter(int(a.params[key]) for a in self.calls(*names) if key in a.params)
+        return Counter(int(a.params[key]) for a in self.calls(*names, text=text) if key in a.params)
 
     async def wait_for(self, predicate: Callable[[OneBotPeer], bool], within: float = 30.0) -> None:
         deadline = time.monotonic() + within

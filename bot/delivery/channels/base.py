@@ -35,7 +35,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import nonebot
+
+B = TypeVar("B")
 
 # Reason codes a channel may put in SendResult.code.
 WINDOW_CLOSED = "window_closed"  # free-form messages not allowed now: use the fallback or next channel
@@ -106,3 +110,11 @@ class FallbackChannel(Protocol):
 
 def limits_of(channel: object) -> ChannelLimits:
     return getattr(channel, "limits", None) or DEFAULT_LIMITS
+
+
+def connected_bot(bot_class: type[B]) -> B | None:
+    """The first connected NoneBot bot of this adapter's class, if any."""
+    for bot in nonebot.get_bots().values():
+        if isinstance(bot, bot_class):
+            return bot
+    return None

@@ -21,7 +21,6 @@ How a failed call is classified (OneBot V11 `retcode`, with go-cqhttp's meanings
 
 from __future__ import annotations
 
-import nonebot
 from nonebot.adapters.onebot.v11 import (
     ActionFailed,
     ApiNotAvailable,
@@ -32,7 +31,7 @@ from nonebot.adapters.onebot.v11 import (
 )
 
 from bot.config import get_settings
-from bot.delivery.channels.base import ChannelLimits, Pace, SendOutcome, SendResult
+from bot.delivery.channels.base import ChannelLimits, Pace, SendOutcome, SendResult, connected_bot
 
 UNCERTAIN_RETCODES = frozenset({1200})
 RETRYABLE_RETCODES = frozenset({104, 201, 1401, 1403})
@@ -76,10 +75,7 @@ class OneBotChannel:
         )
 
     def _bot(self) -> Bot | None:
-        for bot in nonebot.get_bots().values():
-            if isinstance(bot, Bot):
-                return bot
-        return None
+        return connected_bot(Bot)
 
     def available(self) -> bool:
         return self._bot() is not None
