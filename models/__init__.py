@@ -6,6 +6,7 @@ from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import OutboxMessage, OutboxStatus
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitType
+from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
 __all__ = [
     "Activity",
@@ -31,4 +32,7 @@ __all__ = [
     "ReportStatus",
     "Role",
     "VisitType",
+    "WechatInbound",
+    "WechatTemplateSend",
+    "WechatToken",
 ]

@@ -36,7 +36,8 @@ def binding_for(adapter_name: str) -> AdapterBinding | None:
 
 def register_builtin() -> None:
     """Register the bindings for the adapters this product ships with."""
-    from bot.adapters import console, onebot
+    from bot.adapters import console, onebot, wechat_oa
 
     register("OneBot V11", onebot.BINDING)
     register("Console", console.BINDING)
+    register(wechat_oa.ADAPTER_NAME, wechat_oa.BINDING)

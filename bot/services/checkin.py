@@ -101,7 +101,9 @@ def _choose(
     raise ServiceError("checkin/which_one.j2", activities=[a for a, _ in candidates])
 
 
-async def check_in(sender: Sender, args: str = "") -> CheckInResult:
+async def check_in(sender: Sender, args: str = "", *, venue_verified: bool = False) -> CheckInResult:
+    """`venue_verified`: the member proved presence another way (scanned the venue's WeChat QR code,
+    whose scene names the activity), which counts as presenting the activity's check-in code."""
     member = await require_member(sender)
     now = clock.now()
     number, code = _split_args(args)
@@ -113,7 +115,7 @@ async def check_in(sender: Sender, args: str = "") -> CheckInResult:
     activity, row = _choose(candidates, number, code, sender)
     if row.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
         raise ServiceError("checkin/already.j2", activity=activity, at=row.checked_in_at, status=row.status)
-    if activity.checkin_code:
+    if activity.checkin_code and not venue_verified:
         if not code:
             raise ServiceError("checkin/code_required.j2", activity=activity)
         if code.strip().upper() != activity.checkin_code.upper():
