@@ -79,8 +79,17 @@ def register_adapters(settings: Settings) -> None:
         channels.register(WechatChannel())
 
 
+def plugin_modules(plugin_dir: Path = PLUGIN_DIR) -> list[str]:
+    """Every feature package under plugins/, as module names (works from any working directory)."""
+    return sorted(
+        f"plugins.{path.name}"
+        for path in plugin_dir.iterdir()
+        if path.is_dir() and (path / "__init__.py").exists()
+    )
+
+
 def load_plugins(plugin_dir: Path = PLUGIN_DIR) -> None:
-    nonebot.load_plugins(str(plugin_dir))
+    nonebot.load_all_plugins(plugin_modules(plugin_dir), [])
 
 
 def install_hooks() -> None:

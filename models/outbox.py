@@ -25,6 +25,7 @@ class OutboxMessage(Model):
     recipient = fields.JSONField(description="a serialised Recipient value object")
     template = fields.CharField(max_length=128)
     context = fields.JSONField(default=dict)
+    urgent = fields.BooleanField(default=False, description="may be sent during quiet hours")
     status = fields.CharEnumField(OutboxStatus, max_length=12, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     due_at = fields.DatetimeField(db_index=True)

@@ -161,24 +161,41 @@ async def _empty_tables() -> None:
 _current_url: list[str] = []
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, postgres_url: str | None) -> AsyncIterator[str]:
-    """A migrated, empty database: SQLite in memory, then PostgreSQL when reachable."""
+async def use_database(url: str) -> None:
+    """Point this process's ORM at `url` (migrated) and empty every table."""
     from bot import db as database
 
-    if request.param == "postgres":
-        if postgres_url is None:
-            pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set TEST_POSTGRES_URL)")
-        url = postgres_url
-    else:
-        url = "sqlite://:memory:"
     if _current_url != [url]:
         if _current_url:
             await database.disconnect()
         await database.connect(url)
         _current_url[:] = [url]
     await _empty_tables()
+
+
+def _backend_url(param: str, postgres_url: str | None, sqlite_url: str) -> str:
+    if param == "postgres":
+        if postgres_url is None:
+            pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set TEST_POSTGRES_URL)")
+        return postgres_url
+    return sqlite_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, postgres_url: str | None) -> AsyncIterator[str]:
+    """A migrated, empty database: SQLite in memory, then PostgreSQL when reachable."""
+    await use_database(_backend_url(request.param, postgres_url, "sqlite://:memory:"))
     yield request.param
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def shared_db_url(
+    request: pytest.FixtureRequest, postgres_url: str | None, tmp_path
+) -> AsyncIterator[str]:
+    """A migrated, empty database that another process can open too: a SQLite file or PostgreSQL."""
+    url = _backend_url(request.param, postgres_url, f"sqlite://{tmp_path / 'shared.sqlite3'}")
+    await use_database(url)
+    yield url
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
@@ -59,7 +60,7 @@ async def submit(member: Member, title: str, content: str, category: str = "") -
     year = clock.today().year
     async with in_transaction():
         report = await Report.create(
-            reference=f"pending-{member.id}-{clock.now().timestamp()}",
+            reference=f"tmp-{uuid.uuid4().hex[:16]}",  # replaced below, once the id is known
             member=member,
             title=title,
             content=content,

@@ -161,6 +161,7 @@ class Migration(migrations.Migration):
                 ('recipient', fields.JSONField(description='a serialised Recipient value object', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('template', fields.CharField(max_length=128)),
                 ('context', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('urgent', fields.BooleanField(default=False, description='may be sent during quiet hours')),
                 ('status', fields.CharEnumField(default=OutboxStatus.PENDING, description='PENDING: pending\nSENDING: sending\nSENT: sent\nFAILED: failed\nUNKNOWN: unknown\nUNREACHABLE: unreachable', enum_type=OutboxStatus, max_length=12)),
                 ('attempts', fields.IntField(default=0)),
                 ('due_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
