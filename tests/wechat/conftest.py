@@ -54,9 +54,15 @@ class AppProcess:
 
 async def seed(db_url: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.wechat.seed", db_url, json.dumps(ops, ensure_ascii=False),
-        cwd=ROOT, env={**os.environ, "WEIYUAN_ENV_FILE": os.devnull, "LOG_LEVEL": "WARNING"},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.wechat.seed",
+        db_url,
+        json.dumps(ops, ensure_ascii=False),
+        cwd=ROOT,
+        env={**os.environ, "WEIYUAN_ENV_FILE": os.devnull, "LOG_LEVEL": "WARNING"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     if process.returncode != 0:
@@ -97,8 +103,14 @@ async def start_app(
 ) -> asyncio.subprocess.Process:
     log = (tmp / "app.log").open("wb")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.wechat.launcher", *extra_plugins,
-        cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "tests.wechat.launcher",
+        *extra_plugins,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
     )
     side_query = WechatSide(wait_url, None).query  # type: ignore[arg-type]
     async with aiohttp.ClientSession() as session:
@@ -125,7 +137,9 @@ async def fake_wechat() -> AsyncIterator[FakeWechat]:
 
 
 @pytest.fixture(scope="module")
-async def wechat_app(tmp_path_factory: pytest.TempPathFactory, fake_wechat: FakeWechat) -> AsyncIterator[AppProcess]:
+async def wechat_app(
+    tmp_path_factory: pytest.TempPathFactory, fake_wechat: FakeWechat
+) -> AsyncIterator[AppProcess]:
     tmp = tmp_path_factory.mktemp("wechat-app")
     db_path = tmp / "app.sqlite3"
     db_url = f"sqlite://{db_path}"

@@ -37,7 +37,8 @@ async def test_bind_checkin_progress_and_guided_report(wechat_app: AppProcess, s
     assert "签到成功" in checked.text and "经济委调研座谈" in checked.text
     assert wechat_app.query(
         "SELECT status, channel FROM attendance WHERE member_id=? AND activity_id=?",
-        seeded["member_id"], opened["activity_id"],
+        seeded["member_id"],
+        opened["activity_id"],
     ) == [("present", "wechat")]
 
     progress = await side.say(openid, "我的履职")

@@ -35,7 +35,9 @@ def text_xml(openid: str, text: str, msg_id: int | None = None, create_time: int
     )
 
 
-def event_xml(openid: str, event: str, key: str | None = None, create_time: int | None = None, **extra: Any) -> str:
+def event_xml(
+    openid: str, event: str, key: str | None = None, create_time: int | None = None, **extra: Any
+) -> str:
     parts = [
         f"<ToUserName><![CDATA[{OA_ID}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>",
         f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>",
@@ -77,7 +79,9 @@ class WechatSide:
 
     async def post_raw(self, body: bytes | str, query: dict[str, str]) -> Reply:
         started = time.perf_counter()
-        async with self.session.post(self.url, params=query, data=body, headers={"Content-Type": "text/xml"}) as r:
+        async with self.session.post(
+            self.url, params=query, data=body, headers={"Content-Type": "text/xml"}
+        ) as r:
             content = await r.text()
             return Reply(r.status, content, time.perf_counter() - started)
 
