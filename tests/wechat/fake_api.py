@@ -66,8 +66,8 @@ class FakeWechat:
             and (openid is None or call.body.get("touser") == openid)
         ]
 
-    async def wait_for(self, predicate: Any, timeout: float = 15.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_for(self, predicate: Any, within: float = 15.0) -> None:
+        deadline = asyncio.get_running_loop().time() + within
         while not predicate():
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"fake WeChat never saw the expected call; calls: {self.paths()}")

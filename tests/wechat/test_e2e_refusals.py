@@ -12,7 +12,7 @@ import pytest
 
 from tests.wechat.conftest import AppProcess
 from tests.wechat.fake_api import FakeWechat
-from tests.wechat.wechat_side import OA_ID, TOKEN, WechatSide, sign, text_xml
+from tests.wechat.wechat_side import TOKEN, WechatSide, envelope, sign, text_xml
 
 STORED_TABLES = ("wechat_inbound", "record", "outbox", "identity")
 
@@ -32,7 +32,7 @@ def _record_command(openid: str) -> str:
 
 
 def _with_encrypt(query: dict[str, str], encrypt: str) -> tuple[str, dict[str, str]]:
-    body = f"<xml><ToUserName><![CDATA[{OA_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    body = envelope(encrypt)
     signed = {
         **query,
         "encrypt_type": "aes",

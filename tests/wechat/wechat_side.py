@@ -49,6 +49,11 @@ def event_xml(
     return "<xml>" + "".join(parts) + "</xml>"
 
 
+def envelope(encrypt: str) -> str:
+    """The body WeChat posts in safe mode: the account id and the ciphertext."""
+    return f"<xml><ToUserName><![CDATA[{OA_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+
+
 @dataclass
 class Reply:
     status: int
@@ -74,8 +79,11 @@ class WechatSide:
 
     def encrypt(self, xml: str, query: dict[str, str]) -> tuple[str, dict[str, str]]:
         wrapped = xmltodict.parse(self.crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))["xml"]
-        body = f"<xml><ToUserName><![CDATA[{OA_ID}]]></ToUserName><Encrypt><![CDATA[{wrapped['Encrypt']}]]></Encrypt></xml>"
-        return body, {**query, "encrypt_type": "aes", "msg_signature": wrapped["MsgSignature"]}
+        return envelope(wrapped["Encrypt"]), {
+            **query,
+            "encrypt_type": "aes",
+            "msg_signature": wrapped["MsgSignature"],
+        }
 
     async def post_raw(self, body: bytes | str, query: dict[str, str]) -> Reply:
         started = time.perf_counter()

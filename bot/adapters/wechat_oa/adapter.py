@@ -34,7 +34,7 @@ from bot.adapters.wechat_oa.bot import Bot
 from bot.adapters.wechat_oa.event import WechatEvent, convert
 from bot.adapters.wechat_oa.limits import BodyLimit
 from bot.adapters.wechat_oa.message import split_text
-from bot.adapters.wechat_oa.security import Cipher, Refused, check_url_signature, parse_xml
+from bot.adapters.wechat_oa.security import Cipher, Refused, check_url_signature, decode_body
 from bot.config import Settings, get_settings
 
 PASSIVE_REPLY_BYTES = 2000  # WeChat cuts a passive text reply at 2048 bytes
@@ -164,23 +164,10 @@ class Adapter(BaseAdapter):
             raise Refused(413, "payload too large")
         return body
 
-    def _decode(self, body: bytes, query: dict[str, str]) -> tuple[dict[str, Any], bool]:
-        encrypted = query.get("encrypt_type", "raw").lower() == "aes"
-        mode = self.settings.wechat_encoding_mode
-        if encrypted and self.cipher is None:
-            raise Refused(400, "encryption is not configured")
-        if not encrypted and mode == "safe":
-            raise Refused(400, "unencrypted messages are refused")
-        outer = parse_xml(body)
-        if not encrypted:
-            return outer, False
-        assert self.cipher is not None
-        return parse_xml(self.cipher.decrypt(outer, query)), True
-
     async def _handle_message(self, request: Request) -> Response:
         body = self._body(request)
         query = self._check(request)
-        root, encrypted = self._decode(body, query)
+        root, encrypted = decode_body(body, query, self.settings.wechat_encoding_mode, self.cipher)
         event = convert(wechatpy_message(root))
         if event is None:
             return Response(200, content="success")

@@ -110,6 +110,22 @@ class Cipher:
         )
 
 
+def decode_body(
+    body: bytes, query: dict[str, str], mode: str, cipher: Cipher | None
+) -> tuple[dict[str, Any], bool]:
+    """The message document, and whether it came encrypted. `mode`: plain, compatible or safe."""
+    encrypted = query.get("encrypt_type", "raw").lower() == "aes"
+    if encrypted and cipher is None:
+        raise Refused(400, "encryption is not configured")
+    if not encrypted and mode == "safe":
+        raise Refused(400, "unencrypted messages are refused")
+    outer = parse_xml(body)
+    if not encrypted:
+        return outer, False
+    assert cipher is not None
+    return parse_xml(cipher.decrypt(outer, query)), True
+
+
 def valid_aes_key(aes_key: str) -> bool:
     try:
         return len(aes_key) == 43 and len(base64.b64decode(aes_key + "=")) == 32
