@@ -2,7 +2,8 @@
 code), unfollow, scanning a venue QR code, template delivery receipts. Menu clicks arrive as
 ordinary command messages and need nothing here."""
 
-from nonebot.plugin import PluginMetadata, on_type
+from nonebot.plugin import PluginMetadata, on_notice
+from nonebot.rule import is_type
 
 from bot.adapters.wechat_oa import FollowEvent, ScanSceneEvent, TemplateReceiptEvent, UnfollowEvent
 from bot.chat import CurrentSender, answer
@@ -17,10 +18,12 @@ __plugin_meta__ = PluginMetadata(
     usage="扫描活动现场的签到二维码即可签到",
 )
 
-follow_matcher = on_type(FollowEvent, priority=5, block=True)
-unfollow_matcher = on_type(UnfollowEvent, priority=5, block=True)
-scan_matcher = on_type(ScanSceneEvent, priority=5, block=True)
-receipt_matcher = on_type(TemplateReceiptEvent, priority=5, block=True)
+# on_notice, not on_type: NoneBot skips a notice matcher for a message event before running any
+# rule, so these cost nothing on the message path (on_type would be checked for every message).
+follow_matcher = on_notice(rule=is_type(FollowEvent), priority=5, block=True)
+unfollow_matcher = on_notice(rule=is_type(UnfollowEvent), priority=5, block=True)
+scan_matcher = on_notice(rule=is_type(ScanSceneEvent), priority=5, block=True)
+receipt_matcher = on_notice(rule=is_type(TemplateReceiptEvent), priority=5, block=True)
 
 
 async def _scene_checkin(sender: Sender, scene: str) -> str | None:

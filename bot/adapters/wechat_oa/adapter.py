@@ -171,12 +171,49 @@ class Adapter(BaseAdapter):
         event = convert(wechatpy_message(root))
         if event is None:
             return Response(200, content="success")
-        if await inbox.claim(event.dedupe_key, event.from_user):
-            reply = await self._dispatch(event)
-        else:
-            logger.info("wechat: retry of {} dropped", event.dedupe_key)
-            reply = await self._earlier_reply(event.dedupe_key)
-        return self._response(event, reply, query, encrypted)
+        return self._response(event, await self._take_in(event), query, encrypted)
+
+    async def _take_in(self, event: WechatEvent) -> str | None:
+        """Handle an event once: a retry gets the first answer (or nothing when it went out later).
+
+        In this process a key stays in `_inflight` from arrival until its row is written; across
+        restarts the row answers. The row is written after the response, off the reply's path.
+        """
+        key = event.dedupe_key
+        earlier = self._inflight.get(key)
+        if earlier is not None:
+            logger.info("wechat: retry of {} while it is handled", key)
+            with contextlib.suppress(TimeoutError):
+                return await asyncio.wait_for(
+                    asyncio.shield(earlier), timeout=self.settings.wechat_passive_reply_seconds
+                )
+            return None
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        reply: str | None = None
+        record = False
+        try:
+            seen, reply = await inbox.seen(key)
+            if seen:
+                logger.info("wechat: retry of {} dropped", key)
+            else:
+                record = True
+                reply = await self._dispatch(event)
+        finally:
+            future.set_result(reply)
+            if record:
+                self._spawn(self._record(key, event.from_user, reply))
+            else:
+                self._inflight.pop(key, None)
+        return reply
+
+    async def _record(self, key: str, openid: str, reply: str | None) -> None:
+        try:
+            await inbox.record(key, openid, reply)
+        except Exception:
+            logger.exception("wechat: could not record message {}", key)
+        finally:
+            self._inflight.pop(key, None)
 
     def _response(
         self, event: WechatEvent, reply: str | None, query: dict[str, str], encrypted: bool
@@ -200,35 +237,20 @@ class Adapter(BaseAdapter):
             logger.exception("wechat: handling {} failed", event.dedupe_key)
 
     async def _dispatch(self, event: WechatEvent) -> str | None:
+        """Run NoneBot on the event; what it says within the window is the passive reply."""
         key = event.dedupe_key
         pending = self._pending[key] = _Pending()
-        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
         try:
             task = self._spawn(self._run(event))
             await asyncio.wait({task}, timeout=self.settings.wechat_passive_reply_seconds)
         finally:
             self._pending.pop(key, None)
-        reply: str | None = None
-        if pending.texts:
-            first, *rest = split_text("\n\n".join(pending.texts), PASSIVE_REPLY_BYTES)
-            reply = first
-            if rest:
-                await self.enqueue_text(event.from_user, "\n\n".join(rest), key)
-            self._spawn(inbox.remember_reply(key, reply))
-        future.set_result(reply)
-        self._inflight.pop(key, None)
-        return reply
-
-    async def _earlier_reply(self, key: str) -> str | None:
-        future = self._inflight.get(key)
-        if future is not None:
-            with contextlib.suppress(TimeoutError):
-                return await asyncio.wait_for(
-                    asyncio.shield(future), timeout=self.settings.wechat_passive_reply_seconds
-                )
+        if not pending.texts:
             return None
-        return await inbox.stored_reply(key)
+        first, *rest = split_text("\n\n".join(pending.texts), PASSIVE_REPLY_BYTES)
+        if rest:
+            await self.enqueue_text(event.from_user, "\n\n".join(rest), key)
+        return first
 
     async def deliver(self, event: WechatEvent, text: str) -> None:
         """A handler's answer: into the open webhook response, or (too late for it) into the outbox."""

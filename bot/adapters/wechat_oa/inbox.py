@@ -1,4 +1,4 @@
-"""Dropping WeChat's retries: each message id (or event key) is taken in once, across restarts."""
+"""Dropping WeChat's retries: each message id (or event key) is handled once, across restarts too."""
 
 from __future__ import annotations
 
@@ -11,22 +11,18 @@ from bot import clock
 from models import WechatInbound
 
 
-async def claim(key: str, openid: str) -> bool:
-    """Record `key`; False when it was seen before (a retry)."""
+async def seen(key: str) -> tuple[bool, str | None]:
+    """Whether `key` was handled before, and the passive reply it got then."""
+    rows = await WechatInbound.filter(key=key).limit(1).values_list("reply", flat=True)
+    return (True, rows[0]) if rows else (False, None)
+
+
+async def record(key: str, openid: str, reply: str | None) -> None:
+    """Remember a handled `key` (a concurrent duplicate's row wins; that is fine)."""
     try:
-        await WechatInbound.create(key=key, openid=openid, created_at=clock.now())
+        await WechatInbound.create(key=key, openid=openid, reply=reply, created_at=clock.now())
     except IntegrityError:
-        return False
-    return True
-
-
-async def stored_reply(key: str) -> str | None:
-    row = await WechatInbound.filter(key=key).only("id", "reply").first()
-    return row.reply if row else None
-
-
-async def remember_reply(key: str, reply: str) -> None:
-    await WechatInbound.filter(key=key).update(reply=reply)
+        pass
 
 
 async def prune(days: int) -> int:
