@@ -89,7 +89,11 @@ def plugin_modules(plugin_dir: Path = PLUGIN_DIR) -> list[str]:
 
 
 def load_plugins(plugin_dir: Path = PLUGIN_DIR) -> None:
+    """Import every plugin (each registers its commands), then install the one command matcher."""
+    from bot import chat
+
     nonebot.load_all_plugins(plugin_modules(plugin_dir), [])
+    chat.install()
 
 
 def install_hooks() -> None:

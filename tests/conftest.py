@@ -58,6 +58,16 @@ def settings(monkeypatch: pytest.MonkeyPatch):
     config.reset_settings_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Tables are emptied between tests, so the in-process caches must be too."""
+    from bot.services.cache import clear_all
+
+    clear_all()
+    yield
+    clear_all()
+
+
 class FrozenClock:
     def __init__(self, start: datetime) -> None:
         self.current = start

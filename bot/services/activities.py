@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
+from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
 from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member, MemberStatus
 from models.activity import ActivityStatus
@@ -109,7 +110,22 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
         await Attendance.bulk_create(
             [Attendance(activity_id=activity.id, member_id=mid) for mid in member_ids], batch_size=500
         )
+    _open_cache.clear()
     return activity, len(member_ids)
+
+
+# The open activities are read by every check-in; creating or closing one here forgets them at once.
+_open_cache: TTLCache[list[Activity]] = TTLCache(seconds=5)
+
+
+async def open_activities() -> list[Activity]:
+    """All open activities (a handful), soonest first, cached for a few seconds."""
+    cached = _open_cache.get("open")
+    if not missing(cached):
+        return cached  # type: ignore[return-value]
+    found = list(await Activity.filter(status=ActivityStatus.OPEN).order_by("start_at"))
+    _open_cache.put("open", found)
+    return found
 
 
 async def get(number: int) -> Activity:
@@ -173,4 +189,5 @@ async def close(number: int, closed_by: str) -> AttendanceSheet:
             decided_at=now,
             decision_reason="活动结束时仍未审批",
         )
+    _open_cache.clear()
     return await attendance_sheet(number)

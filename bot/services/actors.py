@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+from tortoise import connections
 
 from bot.config import get_settings
+from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
-from models import Identity, Member, MemberStatus
+from models import Member, MemberStatus
 
 PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "console": "控制台"}
 
@@ -49,15 +53,44 @@ def is_superuser(sender: Sender) -> bool:
     return sender.account_id in names or f"{sender.platform}:{sender.account_id}" in names
 
 
+# Who an account belongs to is read on every command; binding changes forget the entry at once.
+_members_by_account: TTLCache[Member | None] = TTLCache(seconds=30)
+
+
+def forget_account(platform: str, account_id: str) -> None:
+    _members_by_account.forget((platform, account_id))
+
+
+def forget_all_accounts() -> None:
+    _members_by_account.clear()
+
+
+_MEMBER_OF_SQL = (
+    "SELECT m.* FROM identity i JOIN member m ON m.id = i.member_id "
+    "WHERE i.platform = {0} AND i.account_id = {1} AND i.active = {2} AND m.status = {3} LIMIT 1"
+)
+
+
+@lru_cache(maxsize=4)
+def _member_of_sql(dialect: str) -> str:
+    marks = ["?"] * 4 if dialect == "sqlite" else [f"${i}" for i in range(1, 5)]
+    return _MEMBER_OF_SQL.format(*marks)
+
+
 async def member_of(sender: Sender) -> Member | None:
-    identity = (
-        await Identity.filter(platform=sender.platform, account_id=sender.account_id, active=True)
-        .select_related("member")
-        .first()
-    )
-    if identity is None or identity.member.status != MemberStatus.ACTIVE:
-        return None
-    return identity.member
+    """The active member behind a chat account, or None. Read by every command, so it is cached
+    briefly and queried with one hand-written join (the ORM's query building costs more than the
+    query itself)."""
+    key = (sender.platform, sender.account_id)
+    cached = _members_by_account.get(key)
+    if not missing(cached):
+        return cached  # type: ignore[return-value]
+    conn = connections.get("default")
+    params = [sender.platform, sender.account_id, True, MemberStatus.ACTIVE.value]
+    _, rows = await conn.execute_query(_member_of_sql(conn.capabilities.dialect), params)
+    member = Member._init_from_db(**dict(rows[0])) if rows else None
+    _members_by_account.put(key, member)
+    return member
 
 
 async def resolve(sender: Sender) -> Actor:

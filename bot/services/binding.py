@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
-from bot.services.actors import Sender, member_of
+from bot.services.actors import Sender, forget_account, member_of
 from bot.services.errors import ServiceError
 from models import BindingAttempt, BindingCode, BindingLog, Identity, Member
 
@@ -138,6 +138,7 @@ async def bind(sender: Sender, code_text: str) -> Member:
             )
     except IntegrityError as exc:  # the same account bound concurrently by another request
         raise ServiceError("binding/already_bound.j2", member=member) from exc
+    forget_account(sender.platform, sender.account_id)
     return member
 
 
@@ -157,4 +158,6 @@ async def unbind(member: Member, actor_label: str, platform: str | None = None) 
                 account_id=identity.account_id,
                 actor=actor_label,
             )
+    for identity in identities:
+        forget_account(identity.platform, identity.account_id)
     return len(identities)

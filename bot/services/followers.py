@@ -11,7 +11,7 @@ from loguru import logger
 
 from bot import clock
 from bot.services import checkin
-from bot.services.actors import Sender
+from bot.services.actors import Sender, forget_account
 from models import Identity, Member, MemberStatus, OutboxMessage, OutboxStatus, WechatTemplateSend
 
 CHECKIN_SCENE = "checkin:"
@@ -28,6 +28,7 @@ async def follow(sender: Sender) -> Member | None:
         return None
     if not identity.active:
         await Identity.filter(id=identity.id).update(active=True)
+        forget_account(sender.platform, sender.account_id)
     return identity.member
 
 
@@ -36,6 +37,7 @@ async def unfollow(sender: Sender) -> bool:
     changed = await Identity.filter(
         platform=sender.platform, account_id=sender.account_id, active=True
     ).update(active=False)
+    forget_account(sender.platform, sender.account_id)
     return bool(changed)
 
 

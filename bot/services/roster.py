@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from bot.services.actors import forget_all_accounts
 from models import Committee, Member, MemberStatus, Role
 
 HEADERS = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色"]
@@ -199,6 +200,7 @@ async def import_rows(
             await _upsert(row, committees, report)
             if progress:
                 progress(done, len(parsed))
+    forget_all_accounts()  # roles and status may have changed
     return report
 
 

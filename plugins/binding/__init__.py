@@ -1,6 +1,6 @@
-from nonebot.plugin import PluginMetadata, on_message
+from nonebot.plugin import PluginMetadata
 
-from bot.chat import Args, CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import binding
 from bot.services.actors import find_member, require_staff
@@ -11,30 +11,23 @@ __plugin_meta__ = PluginMetadata(
     usage="绑定 <绑定码>｜绑定码 <成员>｜解绑 <成员>",
 )
 
-bind_matcher = on_message(rule=command("绑定"), priority=10, block=True)
-issue_matcher = on_message(rule=command("绑定码"), priority=10, block=True)
-unbind_matcher = on_message(rule=command("解绑"), priority=10, block=True)
 
-
-@bind_matcher.handle()
-@answer
-async def bind(sender: CurrentSender, args: Args) -> str:
-    member = await binding.bind(sender, args)
+@router.command("绑定")
+async def bind(req: Request) -> str:
+    member = await binding.bind(req.sender, req.args)
     return render("binding/bound.j2", member=member)
 
 
-@issue_matcher.handle()
-@answer
-async def issue(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    issued = await binding.issue_code(await find_member(args), actor.label)
+@router.command("绑定码")
+async def issue(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    issued = await binding.issue_code(await find_member(req.args), actor.label)
     return render("binding/code_issued.j2", issued=issued)
 
 
-@unbind_matcher.handle()
-@answer
-async def unbind(sender: CurrentSender, args: Args) -> str:
-    actor = await require_staff(sender, private_only=True)
-    member = await find_member(args)
+@router.command("解绑")
+async def unbind(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    member = await find_member(req.args)
     removed = await binding.unbind(member, actor.label)
     return render("binding/unbound.j2", member=member, removed=removed)

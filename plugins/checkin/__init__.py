@@ -1,6 +1,6 @@
-from nonebot.plugin import PluginMetadata, on_message
+from nonebot.plugin import PluginMetadata
 
-from bot.chat import Args, CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import checkin
 
@@ -10,11 +10,8 @@ __plugin_meta__ = PluginMetadata(
     usage="签到 [签到码]｜签到 #编号 [签到码]",
 )
 
-checkin_matcher = on_message(rule=command("签到"), priority=10, block=True)
 
-
-@checkin_matcher.handle()
-@answer
-async def check_in(sender: CurrentSender, args: Args) -> str:
-    result = await checkin.check_in(sender, args)
-    return render("checkin/done.j2", result=result, private=sender.is_private)
+@router.command("签到")
+async def check_in(req: Request) -> str:
+    result = await checkin.check_in(req.sender, req.args)
+    return render("checkin/done.j2", result=result, private=req.sender.is_private)

@@ -1,6 +1,6 @@
-from nonebot.plugin import PluginMetadata, on_message
+from nonebot.plugin import PluginMetadata
 
-from bot.chat import CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services.actors import resolve
 
@@ -10,11 +10,8 @@ __plugin_meta__ = PluginMetadata(
     usage="帮助",
 )
 
-help_matcher = on_message(rule=command("帮助", "菜单", "help"), priority=10, block=True)
 
-
-@help_matcher.handle()
-@answer
-async def show_help(sender: CurrentSender) -> str:
-    actor = await resolve(sender)
-    return render("help/help.j2", actor=actor, private=sender.is_private)
+@router.command("帮助", "菜单", "help")
+async def show_help(req: Request) -> str:
+    actor = await resolve(req.sender)
+    return render("help/help.j2", actor=actor, private=req.sender.is_private)

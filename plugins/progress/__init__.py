@@ -1,6 +1,6 @@
-from nonebot.plugin import PluginMetadata, on_message
+from nonebot.plugin import PluginMetadata
 
-from bot.chat import CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import progress
 from bot.services.actors import require_member
@@ -12,13 +12,10 @@ __plugin_meta__ = PluginMetadata(
     usage="我的履职 (私聊)",
 )
 
-progress_matcher = on_message(rule=command("我的履职", "履职"), priority=10, block=True)
 
-
-@progress_matcher.handle()
-@answer
-async def my_progress(sender: CurrentSender) -> str:
-    member = await require_member(sender)
-    if not sender.is_private:
+@router.command("我的履职", "履职")
+async def my_progress(req: Request) -> str:
+    member = await require_member(req.sender)
+    if not req.sender.is_private:
         raise ServiceError("common/private_only.j2")
     return render("progress/mine.j2", p=await progress.for_member(member))

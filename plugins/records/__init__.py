@@ -1,6 +1,6 @@
-from nonebot.plugin import PluginMetadata, on_message
+from nonebot.plugin import PluginMetadata
 
-from bot.chat import Args, CommandName, CurrentSender, answer, command
+from bot.chat import Request, router
 from bot.render import render
 from bot.services import records
 from bot.services.actors import require_member
@@ -19,20 +19,14 @@ KINDS = {
     "建议": RecordKind.OPINION,
 }
 
-visit_matcher = on_message(rule=command("走访"), priority=10, block=True)
-record_matcher = on_message(rule=command(*KINDS), priority=10, block=True)
 
-
-@visit_matcher.handle()
-@answer
-async def visit(sender: CurrentSender, args: Args) -> str:
-    record = await records.log_visit(await require_member(sender), args)
+@router.command("走访")
+async def visit(req: Request) -> str:
+    record = await records.log_visit(await require_member(req.sender), req.args)
     return render("record/logged.j2", record=record)
 
 
-@record_matcher.handle()
-@answer
-async def log_record(sender: CurrentSender, args: Args, name: CommandName) -> str:
-    kind = KINDS[name]
-    record = await records.log(await require_member(sender), kind, args)
+@router.command(*KINDS)
+async def log_record(req: Request) -> str:
+    record = await records.log(await require_member(req.sender), KINDS[req.name], req.args)
     return render("record/logged.j2", record=record)

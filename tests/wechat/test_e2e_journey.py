@@ -31,9 +31,12 @@ async def test_bind_checkin_progress_and_guided_report(wechat_app: AppProcess, s
         "SELECT member_id, active FROM identity WHERE platform='wechat' AND account_id=?", openid
     ) == [(seeded["member_id"], 1)]
 
-    needs_code = await side.say(openid, "签到")
+    # The activity number is given: the app caches open activities for a few seconds, and this one
+    # was created by another process (as the CLI would) a moment ago.
+    number = opened["activity_id"]
+    needs_code = await side.say(openid, f"签到 #{number}")
     assert "签到码" in needs_code.text
-    checked = await side.say(openid, "签到 6688")
+    checked = await side.say(openid, f"签到 #{number} 6688")
     assert "签到成功" in checked.text and "经济委调研座谈" in checked.text
     assert wechat_app.query(
         "SELECT status, channel FROM attendance WHERE member_id=? AND activity_id=?",
