@@ -11,13 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import nonebot  # noqa: E402
-from fastapi import Request, Response  # noqa: E402
-from nonebot.plugin import on_message  # noqa: E402
+from fastapi import Request as HttpRequest  # noqa: E402
+from fastapi import Response  # noqa: E402
 from wechatpy import create_reply, parse_message  # noqa: E402
 from wechatpy.crypto import WeChatCrypto  # noqa: E402
 
 from bot.app import create  # noqa: E402
-from bot.chat import Args, answer, command  # noqa: E402
+from bot.chat import Request, router  # noqa: E402
 from bot.config import get_settings, reset_settings_cache  # noqa: E402
 
 BARE_PATH = "/bench/bare"
@@ -27,7 +27,7 @@ def add_bare_route() -> None:
     settings = get_settings()
     crypto = WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
 
-    async def bare(request: Request) -> Response:
+    async def bare(request: HttpRequest) -> Response:
         query = request.query_params
         body = await request.body()
         xml = crypto.decrypt_message(body, query["msg_signature"], query["timestamp"], query["nonce"])
@@ -39,12 +39,9 @@ def add_bare_route() -> None:
 
 
 def add_echo_command() -> None:
-    echo = on_message(rule=command("回声"), priority=10, block=True)
-
-    @echo.handle()
-    @answer
-    async def _echo(args: Args) -> str:
-        return args
+    @router.command("回声")
+    async def _echo(req: Request) -> str:
+        return req.args
 
 
 def profile_to(path: str) -> None:

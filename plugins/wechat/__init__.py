@@ -1,12 +1,20 @@
 """Official Account events: follow (welcome, and check-in when the follow came from a venue QR
 code), unfollow, scanning a venue QR code, template delivery receipts. Menu clicks arrive as
-ordinary command messages and need nothing here."""
+ordinary command messages and go through the command router like typed text."""
 
+from nonebot.adapters import Bot
 from nonebot.plugin import PluginMetadata, on_notice
 from nonebot.rule import is_type
 
-from bot.adapters.wechat_oa import FollowEvent, ScanSceneEvent, TemplateReceiptEvent, UnfollowEvent
-from bot.chat import CurrentSender, answer
+from bot.adapters.wechat_oa import (
+    FollowEvent,
+    ScanSceneEvent,
+    TemplateReceiptEvent,
+    UnfollowEvent,
+    WechatEvent,
+    sender_of,
+)
+from bot.chat import plain
 from bot.render import render
 from bot.services import followers
 from bot.services.actors import Sender
@@ -26,6 +34,12 @@ scan_matcher = on_notice(rule=is_type(ScanSceneEvent), priority=5, block=True)
 receipt_matcher = on_notice(rule=is_type(TemplateReceiptEvent), priority=5, block=True)
 
 
+def _sender(event: WechatEvent) -> Sender:
+    sender = sender_of(event)
+    assert sender is not None
+    return sender
+
+
 async def _scene_checkin(sender: Sender, scene: str) -> str | None:
     number = followers.checkin_scene(scene)
     if number is None:
@@ -38,23 +52,24 @@ async def _scene_checkin(sender: Sender, scene: str) -> str | None:
 
 
 @follow_matcher.handle()
-@answer
-async def followed(event: FollowEvent, sender: CurrentSender) -> str:
+async def followed(bot: Bot, event: FollowEvent) -> None:
+    sender = _sender(event)
     member = await followers.follow(sender)
-    welcome = render("wechat/welcome.j2", member=member)
+    text = render("wechat/welcome.j2", member=member)
     checked_in = await _scene_checkin(sender, event.scene) if member else None
-    return f"{welcome}\n\n{checked_in}" if checked_in else welcome
+    await bot.send(event, plain(f"{text}\n\n{checked_in}" if checked_in else text, bot))
 
 
 @unfollow_matcher.handle()
-async def unfollowed(sender: CurrentSender) -> None:
-    await followers.unfollow(sender)
+async def unfollowed(event: UnfollowEvent) -> None:
+    await followers.unfollow(_sender(event))
 
 
 @scan_matcher.handle()
-@answer
-async def scanned(event: ScanSceneEvent, sender: CurrentSender) -> str | None:
-    return await _scene_checkin(sender, event.scene)
+async def scanned(bot: Bot, event: ScanSceneEvent) -> None:
+    text = await _scene_checkin(_sender(event), event.scene)
+    if text:
+        await bot.send(event, plain(text, bot))
 
 
 @receipt_matcher.handle()

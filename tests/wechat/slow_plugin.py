@@ -2,15 +2,10 @@
 
 import asyncio
 
-from nonebot.plugin import on_message
-
-from bot.chat import Args, answer, command
-
-slow = on_message(rule=command("慢查询"), priority=10, block=True)
+from bot.chat import Request, router
 
 
-@slow.handle()
-@answer
-async def slow_answer(args: Args) -> str:
-    await asyncio.sleep(float(args or 2.0))
-    return f"慢查询完成：{args or 2.0}"
+@router.command("慢查询")
+async def slow_answer(req: Request) -> str:
+    await asyncio.sleep(float(req.args or 2.0))
+    return f"慢查询完成：{req.args or 2.0}"

@@ -48,4 +48,5 @@ __all__ = [
     "TemplateReceiptEvent",
     "UnfollowEvent",
     "WechatEvent",
+    "sender_of",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from loguru import logger
@@ -19,10 +20,8 @@ async def seen(key: str) -> tuple[bool, str | None]:
 
 async def record(key: str, openid: str, reply: str | None) -> None:
     """Remember a handled `key` (a concurrent duplicate's row wins; that is fine)."""
-    try:
+    with contextlib.suppress(IntegrityError):
         await WechatInbound.create(key=key, openid=openid, reply=reply, created_at=clock.now())
-    except IntegrityError:
-        pass
 
 
 async def prune(days: int) -> int:
