@@ -197,8 +197,8 @@ class Adapter(BaseAdapter):
             if seen:
                 logger.info("wechat: retry of {} dropped", key)
             else:
-                record = True
                 reply = await self._dispatch(event)
+                record = True  # only once handled: a failure above leaves WeChat's retry to us
         finally:
             future.set_result(reply)
             if record:
