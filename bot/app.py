@@ -56,7 +56,9 @@ def nonebot_options(settings: Settings) -> dict[str, Any]:
 
 def register_adapters(settings: Settings) -> None:
     driver = nonebot.get_driver()
-    adapters.register_builtin()
+    adapters.register_builtin(
+        onebot=settings.enable_onebot, console=settings.enable_console, wechat=settings.enable_wechat
+    )
     if settings.enable_onebot:
         from nonebot.adapters.onebot.v11 import Adapter as OneBotAdapter
 

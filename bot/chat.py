@@ -56,6 +56,7 @@ class Request:
     bot: Bot
     event: Event
     sender: Sender
+    plain: Callable[[str], Any]
     text: str
     name: str = ""
     args: str = ""
@@ -114,18 +115,18 @@ class Router:
         """The request this event makes of the bot, or None when the bot should stay silent."""
         if event.get_type() != "message":
             return None
-        binding = binding_for(bot.adapter.get_name())
+        binding = binding_for(event)
         sender = binding.sender_of(event) if binding else None
         if sender is None:
             return None
         text = event.get_plaintext()
         if self._conversation(sender) is not None:
-            return Request(bot, event, sender, text.strip())
+            return Request(bot, event, sender, binding.plain, text.strip())
         name, args = split_command(text)
         if name in self.handlers:
-            return Request(bot, event, sender, text, name, args)
+            return Request(bot, event, sender, binding.plain, text, name, args)
         if sender.is_private and text.strip():
-            return Request(bot, event, sender, text, "", text.strip())
+            return Request(bot, event, sender, binding.plain, text, "", text.strip())
         return None
 
     async def _call(self, step: Callable[[], Awaitable[str | Ask | None]], label: str) -> str | Ask | None:
@@ -167,12 +168,6 @@ class Router:
 router = Router()
 
 
-def plain(text: str, bot: Bot) -> Any:
-    """A message for `bot`'s adapter that shows `text` literally (no CQ codes, no markup)."""
-    binding = binding_for(bot.adapter.get_name())
-    return binding.plain(text) if binding else text
-
-
 async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
     request = router.route(bot, event)
     if request is None:
@@ -190,4 +185,4 @@ def install() -> None:
         request: Request = state[REQUEST_KEY]
         reply = await router.handle(request)
         if reply:
-            await request.bot.send(request.event, plain(reply, request.bot))
+            await request.bot.send(request.event, request.plain(reply))

@@ -1,6 +1,6 @@
 """How each NoneBot adapter's events map to a channel-agnostic Sender, and text back to a message.
 
-Adapters register an `AdapterBinding` under their NoneBot adapter name; everything above this layer
+Each adapter registers an `AdapterBinding` for its event base class; everything above this layer
 sees only `Sender` and plain text.
 """
 
@@ -18,26 +18,41 @@ from bot.services.actors import Sender
 @dataclass(frozen=True, slots=True)
 class AdapterBinding:
     platform: str
+    event_type: type[Event]
     sender_of: Callable[[Event], Sender | None]
     plain: Callable[[str], Any]
     """Build a message that shows `text` literally (no CQ codes, no markup)."""
 
 
-_BINDINGS: dict[str, AdapterBinding] = {}
+_BINDINGS: list[AdapterBinding] = []
+_BY_EVENT_CLASS: dict[type[Event], AdapterBinding | None] = {}
 
 
-def register(adapter_name: str, binding: AdapterBinding) -> None:
-    _BINDINGS[adapter_name] = binding
+def register(binding: AdapterBinding) -> None:
+    _BINDINGS.append(binding)
+    _BY_EVENT_CLASS.clear()
 
 
-def binding_for(adapter_name: str) -> AdapterBinding | None:
-    return _BINDINGS.get(adapter_name)
+def binding_for(event: Event) -> AdapterBinding | None:
+    """The binding whose adapter produced `event` (looked up once per event class)."""
+    cls = type(event)
+    if cls not in _BY_EVENT_CLASS:
+        _BY_EVENT_CLASS[cls] = next((b for b in _BINDINGS if isinstance(event, b.event_type)), None)
+    return _BY_EVENT_CLASS[cls]
 
 
-def register_builtin() -> None:
-    """Register the bindings for the adapters this product ships with."""
-    from bot.adapters import console, onebot, wechat_oa
+def register_builtin(*, onebot: bool = True, console: bool = True, wechat: bool = True) -> None:
+    """Register the bindings for the adapters this product ships with (imported only when used)."""
+    registered = {b.platform for b in _BINDINGS}
+    if onebot and "qq" not in registered:
+        from bot.adapters import onebot as onebot_binding
 
-    register("OneBot V11", onebot.BINDING)
-    register("Console", console.BINDING)
-    register(wechat_oa.ADAPTER_NAME, wechat_oa.BINDING)
+        register(onebot_binding.BINDING)
+    if console and "console" not in registered:
+        from bot.adapters import console as console_binding
+
+        register(console_binding.BINDING)
+    if wechat and "wechat" not in registered:
+        from bot.adapters import wechat_oa
+
+        register(wechat_oa.BINDING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nonebot.adapters import Event
+from nonebot.adapters.console import Event as ConsoleEvent
 from nonebot.adapters.console import Message, MessageEvent, MessageSegment
 
 from bot.adapters import AdapterBinding
@@ -19,4 +20,4 @@ def plain(text: str) -> Message:
     return Message(MessageSegment.text(text))
 
 
-BINDING = AdapterBinding(platform="console", sender_of=sender_of, plain=plain)
+BINDING = AdapterBinding(platform="console", event_type=ConsoleEvent, sender_of=sender_of, plain=plain)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nonebot.adapters import Event
+from nonebot.adapters.onebot.v11 import Event as OneBotEvent
 from nonebot.adapters.onebot.v11 import GroupMessageEvent, Message, MessageSegment, PrivateMessageEvent
 
 from bot.adapters import AdapterBinding
@@ -22,4 +23,4 @@ def plain(text: str) -> Message:
     return Message(MessageSegment.text(text))
 
 
-BINDING = AdapterBinding(platform="qq", sender_of=sender_of, plain=plain)
+BINDING = AdapterBinding(platform="qq", event_type=OneBotEvent, sender_of=sender_of, plain=plain)

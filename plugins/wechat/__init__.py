@@ -12,9 +12,9 @@ from bot.adapters.wechat_oa import (
     TemplateReceiptEvent,
     UnfollowEvent,
     WechatEvent,
+    plain,
     sender_of,
 )
-from bot.chat import plain
 from bot.render import render
 from bot.services import followers
 from bot.services.actors import Sender
@@ -57,7 +57,7 @@ async def followed(bot: Bot, event: FollowEvent) -> None:
     member = await followers.follow(sender)
     text = render("wechat/welcome.j2", member=member)
     checked_in = await _scene_checkin(sender, event.scene) if member else None
-    await bot.send(event, plain(f"{text}\n\n{checked_in}" if checked_in else text, bot))
+    await bot.send(event, plain(f"{text}\n\n{checked_in}" if checked_in else text))
 
 
 @unfollow_matcher.handle()
@@ -69,7 +69,7 @@ async def unfollowed(event: UnfollowEvent) -> None:
 async def scanned(bot: Bot, event: ScanSceneEvent) -> None:
     text = await _scene_checkin(_sender(event), event.scene)
     if text:
-        await bot.send(event, plain(text, bot))
+        await bot.send(event, plain(text))
 
 
 @receipt_matcher.handle()

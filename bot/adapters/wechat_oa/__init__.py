@@ -33,7 +33,7 @@ def plain(text: str) -> Message:
     return Message(MessageSegment.text(text))
 
 
-BINDING = AdapterBinding(platform=PLATFORM, sender_of=sender_of, plain=plain)
+BINDING = AdapterBinding(platform=PLATFORM, event_type=WechatEvent, sender_of=sender_of, plain=plain)
 
 __all__ = [
     "ADAPTER_NAME",
@@ -48,5 +48,6 @@ __all__ = [
     "TemplateReceiptEvent",
     "UnfollowEvent",
     "WechatEvent",
+    "plain",
     "sender_of",
 ]

@@ -1,0 +1,89 @@
+"""The operator CLI, run as a real process against a SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.harness import PROJECT_ROOT
+
+
+def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "WEIYUAN_ENV_FILE": os.devnull,
+        "DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_roster_binding_and_activity_round_trip(tmp_path: Path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "姓名,性别,界别,专委会,手机,生日,角色\n"
+        "林建国,男,经济界,经济委,13900000002,1968-07-21,委员\n"
+        "陈晓梅,女,教育界,提案委,13900000003,,委员\n",
+        encoding="utf-8",
+    )
+    imported = cli(tmp_path, "roster", "import", str(roster))
+    assert imported.returncode == 0, imported.stderr
+    assert "新增 2 人" in imported.stdout and "2/2" in imported.stderr
+
+    listed = cli(tmp_path, "members", "--committee", "经济委")
+    assert "林建国" in listed.stdout and "陈晓梅" not in listed.stdout
+
+    code = cli(tmp_path, "binding-code", "林建国")
+    assert code.returncode == 0 and "一次性绑定码" in code.stdout
+
+    created = cli(
+        tmp_path,
+        "activity",
+        "create",
+        "--type",
+        "全体会议",
+        "--title",
+        "十二月全体会议",
+        "--start",
+        "2030-12-01 09:00",
+        "--end",
+        "11:30",
+        "--code",
+        "k7",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "应到 2 人" in created.stdout and "K7" in created.stdout
+    sheet = cli(tmp_path, "attendance", "1")
+    assert "未签到 2 人：林建国、陈晓梅" in sheet.stdout
+    closed = cli(tmp_path, "activity", "close", "1")
+    assert "缺席 2" in closed.stdout
+    again = cli(tmp_path, "activity", "close", "1")
+    assert again.returncode == 1 and "已经结束" in again.stderr
+
+
+def test_bad_roster_is_refused_with_every_line(tmp_path: Path):
+    roster = tmp_path / "bad.csv"
+    roster.write_text("姓名,手机,角色\n,13900000002,\n王五,139,主席\n", encoding="utf-8")
+    result = cli(tmp_path, "roster", "import", str(roster))
+    assert result.returncode == 1
+    assert (
+        "第 2 行：缺少姓名" in result.stdout
+        and "第 3 行" in result.stdout
+        and "未导入任何数据" in result.stdout
+    )
+    listed = cli(tmp_path, "members")
+    assert "没有符合条件的成员" in listed.stdout
+
+
+def test_help_everywhere(tmp_path: Path):
+    for args in (["--help"], ["roster", "--help"], ["activity", "create", "--help"]):
+        result = cli(tmp_path, *args)
+        assert result.returncode == 0 and "usage:" in result.stdout
