@@ -21,7 +21,8 @@ from tests.wechat.fake_api import FakeWechat
 from tests.wechat.wechat_side import AES_KEY, APP_ID, TOKEN, WechatSide
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSIVE_WINDOW = 1.0
+PASSIVE_WINDOW = 2.0  # generous: a loaded CI machine must still answer ordinary commands in time
+SLOW = f"慢查询 {PASSIVE_WINDOW + 0.6}"  # the test-only command that outlasts the window
 
 
 def free_port() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.wechat.conftest import AppProcess
+from tests.wechat.conftest import SLOW, AppProcess
 from tests.wechat.fake_api import FakeWechat
 from tests.wechat.wechat_side import WechatSide, event_xml, text_xml
 
@@ -137,7 +137,7 @@ async def test_slow_handler_answers_success_then_customer_service(
     wechat_app: AppProcess, side: WechatSide, fake_wechat: FakeWechat
 ):
     openid = "o-slow-1"
-    reply = await side.say(openid, "慢查询 2.5")
+    reply = await side.say(openid, SLOW)
     assert (reply.status, reply.body) == (200, "success")
     await fake_wechat.wait_for(lambda: fake_wechat.sent_texts(openid))
-    assert fake_wechat.sent_texts(openid) == ["慢查询完成：2.5"]
+    assert fake_wechat.sent_texts(openid) == [f"慢查询完成：{SLOW.split()[1]}"]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.wechat.conftest import AppProcess
+from tests.wechat.conftest import SLOW, AppProcess
 from tests.wechat.fake_api import FakeWechat
 from tests.wechat.wechat_side import TOKEN, WechatSide, envelope, sign, text_xml
 
@@ -131,12 +131,13 @@ async def test_late_answer_after_token_expiry_refreshes_once_and_retries_once(
     wechat_app: AppProcess, side: WechatSide, fake_wechat: FakeWechat
 ):
     openid = "o-token-1"
-    assert (await side.say(openid, "慢查询 1.3")).body == "success"
+    assert (await side.say(openid, SLOW)).body == "success"
     await fake_wechat.wait_for(lambda: fake_wechat.sent_texts(openid))  # a token exists now
     fake_wechat.reset()
     fake_wechat.expire_token()
-    assert (await side.say(openid, "慢查询 1.4")).body == "success"
-    await fake_wechat.wait_for(lambda: "慢查询完成：1.4" in fake_wechat.sent_texts(openid))
+    assert (await side.say(openid, SLOW)).body == "success"
+    await fake_wechat.wait_for(lambda: fake_wechat.sent_texts(openid))
+    assert fake_wechat.sent_texts(openid) == [f"慢查询完成：{SLOW.split()[1]}"]
     assert fake_wechat.paths() == [
         "cgi-bin/message/custom/send",
         "cgi-bin/stable_token",
@@ -152,7 +153,7 @@ async def test_window_closed_is_classified_and_not_retried(
 ):
     openid = "o-window-1"
     fake_wechat.fail_next("cgi-bin/message/custom/send", 45015)
-    assert (await side.say(openid, "慢查询 1.2")).body == "success"
+    assert (await side.say(openid, SLOW)).body == "success"
 
     def failed_rows():
         return wechat_app.query(
