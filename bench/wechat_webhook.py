@@ -365,7 +365,7 @@ def main() -> int:
     parser.add_argument(
         "--soak-members-per-second",
         type=int,
-        default=60,
+        default=200,
         help="members seeded per soak second (fresh check-ins)",
     )
     parser.add_argument(
