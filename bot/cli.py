@@ -186,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("attendance", help="attendance sheet of an activity")
     p.add_argument("number", type=int)
     p.set_defaults(run=attendance)
+
+    from bot.cli_archive import add_archive_commands
+
+    add_archive_commands(sub)
     return parser
 
 
@@ -201,7 +205,11 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):  # a command group without its sub-command
+        parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "--help"])
+        return 2
     return asyncio.run(_run(args))
 
 

@@ -86,6 +86,14 @@ class Settings(BaseModel):
     record_text_max: int = Field(500, ge=10, description="Longest description of a visit or deed")
     leave_reason_max: int = Field(200, ge=5, description="Longest leave reason")
 
+    policy_dir: str = Field(
+        "config/policy", description="Folder of assessment policies: <year>.toml, else default.toml"
+    )
+    archive_dir: str = Field("data/exports", description="Where 导出档案 writes spreadsheets")
+    rules_publish_group: str = Field(
+        "", description="Group where confirmed consequences are published when staff ask, e.g. qq:123456"
+    )
+
 
 _TRUE = {"1", "true", "yes", "on"}
 

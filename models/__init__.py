@@ -1,10 +1,18 @@
 """Tortoise models, one module per aggregate. Imported as the tortoise app "models"."""
 
 from models.activity import Activity, ActivityType, Attendance, AttendanceStatus, Audience
+from models.assessment import (
+    AuditEntry,
+    Consequence,
+    ConsequenceKind,
+    ConsequenceStatus,
+    RuleReminder,
+)
 from models.binding import BindingAttempt, BindingCode, BindingLog
 from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import OutboxMessage, OutboxStatus
+from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitType
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
@@ -14,10 +22,14 @@ __all__ = [
     "Attendance",
     "AttendanceStatus",
     "Audience",
+    "AuditEntry",
     "BindingAttempt",
     "BindingCode",
     "BindingLog",
     "Committee",
+    "Consequence",
+    "ConsequenceKind",
+    "ConsequenceStatus",
     "Identity",
     "LeaveRequest",
     "LeaveStatus",
@@ -26,11 +38,16 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Proposal",
+    "ProposalCosigner",
+    "ProposalProgress",
+    "ProposalStage",
     "Record",
     "RecordKind",
     "Report",
+    "ReportReview",
     "ReportStatus",
     "Role",
+    "RuleReminder",
     "VisitType",
     "WechatInbound",
     "WechatTemplateSend",

@@ -10,6 +10,8 @@ from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
+from bot.delivery import outbox
+from bot.delivery.recipients import MemberRecipient
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
 from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member, MemberStatus
@@ -183,11 +185,27 @@ async def close(number: int, closed_by: str) -> AttendanceSheet:
         await Attendance.filter(activity_id=activity.id, status=AttendanceStatus.PENDING).update(
             status=AttendanceStatus.ABSENT
         )
+        expired = await LeaveRequest.filter(activity_id=activity.id, status=LeaveStatus.PENDING).values_list(
+            "id", "member_id"
+        )
         await LeaveRequest.filter(activity_id=activity.id, status=LeaveStatus.PENDING).update(
-            status=LeaveStatus.REFUSED,
-            decided_by=closed_by,
-            decided_at=now,
-            decision_reason="活动结束时仍未审批",
+            status=LeaveStatus.REFUSED, decided_by=closed_by, decided_at=now
+        )
+        context = {"activity_id": activity.id, "activity_title": activity.title}
+        await outbox.enqueue_many(
+            [
+                outbox.Outgoing(
+                    key=f"leave-expired:{leave_id}",
+                    recipient=MemberRecipient(member_id),
+                    template="leave/expired_notice.j2",
+                    context=context,
+                    kind="leave_decision",
+                )
+                for leave_id, member_id in expired
+            ]
         )
     _open_cache.clear()
+    from bot.services import rules  # the committee's rules look at the new absences and leaves
+
+    await rules.after_activity_closed(activity.id, clock.to_local(activity.start_at).year)
     return await attendance_sheet(number)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from tortoise import connections
-
+from bot import db
 from bot.config import get_settings
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
@@ -71,12 +69,6 @@ _MEMBER_OF_SQL = (
 )
 
 
-@lru_cache(maxsize=4)
-def _member_of_sql(dialect: str) -> str:
-    marks = ["?"] * 4 if dialect == "sqlite" else [f"${i}" for i in range(1, 5)]
-    return _MEMBER_OF_SQL.format(*marks)
-
-
 async def member_of(sender: Sender) -> Member | None:
     """The active member behind a chat account, or None. Read by every command, so it is cached
     briefly and queried with one hand-written join (the ORM's query building costs more than the
@@ -85,9 +77,8 @@ async def member_of(sender: Sender) -> Member | None:
     cached = _members_by_account.get(key)
     if not missing(cached):
         return cached  # type: ignore[return-value]
-    conn = connections.get("default")
     params = [sender.platform, sender.account_id, True, MemberStatus.ACTIVE.value]
-    _, rows = await conn.execute_query(_member_of_sql(conn.capabilities.dialect), params)
+    _, rows = await db.execute(_MEMBER_OF_SQL, params)
     member = Member._init_from_db(**dict(rows[0])) if rows else None
     _members_by_account.put(key, member)
     return member

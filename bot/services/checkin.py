@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from tortoise import connections
-
-from bot import clock
+from bot import clock, db
 from bot.services.activities import open_activities
 from bot.services.actors import Sender, require_member
 from bot.services.errors import ServiceError
@@ -117,12 +114,6 @@ _MARK_SQL = (
 )
 
 
-@lru_cache(maxsize=4)
-def _mark_sql(dialect: str) -> str:
-    marks = ["?"] * 6 if dialect == "sqlite" else [f"${i}" for i in range(1, 7)]
-    return _MARK_SQL.format(*marks)
-
-
 async def _mark(activity: Activity, member: Member, sender: Sender, now: datetime) -> AttendanceStatus | None:
     """One conditional UPDATE; the status set, or None when the row was not in a checkable state.
 
@@ -131,12 +122,9 @@ async def _mark(activity: Activity, member: Member, sender: Sender, now: datetim
     two simultaneous check-ins leave exactly one change.
     """
     status = AttendanceStatus.LATE if now > activity.start_at else AttendanceStatus.PRESENT
-    conn = connections.get("default")
     moment = Attendance._meta.fields_map["checked_in_at"].to_db_value(now, None)
-    changed, _ = await conn.execute_query(
-        _mark_sql(conn.capabilities.dialect),
-        [status.value, moment, sender.platform, moment, activity.id, member.id],
-    )
+    params = [status.value, moment, sender.platform, moment, activity.id, member.id]
+    changed, _ = await db.execute(_MARK_SQL, params)
     return status if changed else None
 
 

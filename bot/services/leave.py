@@ -38,7 +38,23 @@ async def request(sender: Sender, activity_ref: str, reason: str) -> LeaveReques
     ).first()
     if existing is not None:
         raise ServiceError("leave/duplicate.j2", activity=activity, leave=existing)
-    leave = await LeaveRequest.create(activity=activity, member=member, reason=reason)
+    async with in_transaction():
+        leave = await LeaveRequest.create(activity=activity, member=member, reason=reason)
+        creator = activity.created_by.removeprefix("member:")
+        if activity.created_by.startswith("member:") and creator.isdigit():
+            await outbox.enqueue(
+                key=f"leave-request:{leave.id}",
+                recipient=MemberRecipient(member_id=int(creator)),
+                template="leave/staff_notice.j2",
+                context={
+                    "leave_id": leave.id,
+                    "member_name": member.name,
+                    "activity_id": activity.id,
+                    "activity_title": activity.title,
+                    "reason": reason,
+                },
+                kind="leave_request",
+            )
     leave.activity = activity
     leave.member = member
     return leave

@@ -2,7 +2,7 @@ from nonebot.plugin import PluginMetadata
 
 from bot.chat import Request, router
 from bot.render import render
-from bot.services import binding
+from bot.services import audit, binding
 from bot.services.actors import find_member, require_staff
 
 __plugin_meta__ = PluginMetadata(
@@ -22,6 +22,7 @@ async def bind(req: Request) -> str:
 async def issue(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     issued = await binding.issue_code(await find_member(req.args), actor.label)
+    await audit.record(actor.label, "binding_code", issued.member)
     return render("binding/code_issued.j2", issued=issued)
 
 
@@ -30,4 +31,5 @@ async def unbind(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     member = await find_member(req.args)
     removed = await binding.unbind(member, actor.label)
+    await audit.record(actor.label, "unbind", member)
     return render("binding/unbound.j2", member=member, removed=removed)

@@ -76,3 +76,29 @@ async def test_leave_refused_after_start_duplicate_or_not_expected(db, clock):
         await leave.request(factories.private("10001"), "明天", "有事")
     assert bad_number.value.template == "common/bad_number.j2"
     assert await LeaveRequest.all().count() == 1
+
+
+async def test_creator_is_told_of_a_request_and_unanswered_requests_expire_at_close(db, clock):
+    from bot.services.actors import resolve
+
+    staff_member = await factories.member("周文清", role=Role.STAFF, qq="20001")
+    member = await factories.member("林建国", qq="10001")
+    staff = await resolve(factories.private("20001"))
+    draft = activities.ActivityDraft(
+        type=activities.ActivityType.PLENARY,
+        title="协商会",
+        start_at=clock.current + timedelta(days=1),
+        end_at=clock.current + timedelta(days=1, hours=2),
+    )
+    activity, _ = await activities.create(draft, staff.label)
+    request = await leave.request(factories.private("10001"), str(activity.id), "外出学习")
+    notice = await OutboxMessage.get(dedupe_key=f"leave-request:{request.id}")
+    assert recipients.load(notice.recipient) == recipients.MemberRecipient(staff_member.id)
+    text = render(notice.template, **notice.context)
+    assert "林建国" in text and "外出学习" in text and f"批准 {request.id}" in text
+
+    await activities.close(activity.id, staff.label)
+    assert (await LeaveRequest.get(id=request.id)).status == LeaveStatus.REFUSED
+    expired = await OutboxMessage.get(dedupe_key=f"leave-expired:{request.id}")
+    assert recipients.load(expired.recipient) == recipients.MemberRecipient(member.id)
+    assert "未获审批" in render(expired.template, **expired.context)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+import nonebot
+
+B = TypeVar("B")
 
 
 class SendOutcome(StrEnum):
@@ -31,3 +35,11 @@ class Channel(Protocol):
     async def send_to_account(self, account_id: str, text: str) -> SendResult: ...
 
     async def send_to_group(self, group_id: str, text: str) -> SendResult: ...
+
+
+def connected_bot(bot_class: type[B]) -> B | None:
+    """The first connected NoneBot bot of this adapter's class, if any."""
+    for bot in nonebot.get_bots().values():
+        if isinstance(bot, bot_class):
+            return bot
+    return None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import nonebot
 from nonebot.adapters.console import Bot
 
-from bot.delivery.channels.base import SendOutcome, SendResult
+from bot.delivery.channels.base import SendOutcome, SendResult, connected_bot
 
 
 class ConsoleChannel:
@@ -13,10 +12,7 @@ class ConsoleChannel:
     max_length = 10000
 
     def _bot(self) -> Bot | None:
-        for bot in nonebot.get_bots().values():
-            if isinstance(bot, Bot):
-                return bot
-        return None
+        return connected_bot(Bot)
 
     def available(self) -> bool:
         return self._bot() is not None

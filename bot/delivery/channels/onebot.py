@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import nonebot
 from nonebot.adapters.onebot.v11 import ActionFailed, Bot, Message, MessageSegment, NetworkError
 
-from bot.delivery.channels.base import SendOutcome, SendResult
+from bot.delivery.channels.base import SendOutcome, SendResult, connected_bot
 
 # retcode 1200: the implementation could not confirm the send; QQ may still have delivered it.
 UNCERTAIN_RETCODES = {1200}
@@ -32,10 +31,7 @@ class OneBotChannel:
     max_length = 4500
 
     def _bot(self) -> Bot | None:
-        for bot in nonebot.get_bots().values():
-            if isinstance(bot, Bot):
-                return bot
-        return None
+        return connected_bot(Bot)
 
     def available(self) -> bool:
         return self._bot() is not None

@@ -1,0 +1,240 @@
+"""Year-end assessment (量化考核、排位定档): score, rank overall and per 专委会, grade.
+
+A fixed number of aggregate queries whatever the number of members (no per-member query):
+members, committee memberships, attendance, reports, proposals, co-signatures, records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from loguru import logger
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
+from bot.services import policy as policies
+from bot.services import tallies
+from bot.services.policy import Policy
+from models import ActivityType, Member, MemberStatus, Proposal, ProposalCosigner, Record, Report, Role
+from models.activity import ATTENDANCE_LABELS, AttendanceStatus
+from models.record import RECORD_KIND_LABELS
+
+FIVE_ONES = ("提案", "社情民意", "视察调研", "调研报告或意见建议", "好事实事")
+FOUR_VISITS = ("乡村农户", "社区居民", "企业职工", "项目工地")
+LEVEL_LABELS = {"district": "区级", "city": "市级", "province": "省级", "national": "全国"}
+ATTENDED = ("present", "late")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreItem:
+    label: str
+    count: int
+    points: float
+
+
+@dataclass
+class Standing:
+    member_id: int
+    name: str
+    sector: str
+    committees: list[str] = field(default_factory=list)
+    items: list[ScoreItem] = field(default_factory=list)
+    score: float = 0.0
+    rank: int = 0
+    committee_ranks: dict[str, int] = field(default_factory=dict)
+    grade: str = ""
+    five_ones: dict[str, bool] = field(default_factory=dict)
+    visits: dict[str, int] = field(default_factory=dict)
+    attended: int = 0
+    expected: int = 0
+    attendance: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.attended / self.expected if self.expected else None
+
+    @property
+    def missing(self) -> list[str]:
+        return [name for name, done in self.five_ones.items() if not done]
+
+
+@dataclass
+class Assessment:
+    year: int
+    policy: Policy
+    standings: list[Standing]
+    committee_sizes: dict[str, int]
+
+    def of(self, member_id: int) -> Standing | None:
+        return next((s for s in self.standings if s.member_id == member_id), None)
+
+    def in_committee(self, name: str) -> list[Standing]:
+        return sorted(
+            (s for s in self.standings if name in s.committee_ranks), key=lambda s: s.committee_ranks[name]
+        )
+
+    def in_sector(self, name: str) -> list[Standing]:
+        return [s for s in self.standings if s.sector == name]
+
+
+def competition_ranks(scores: list[float]) -> list[int]:
+    """Ranks for scores sorted high to low: ties share a rank and the next rank is skipped (1,1,3)."""
+    ranks: list[int] = []
+    for index, score in enumerate(scores):
+        ranks.append(ranks[-1] if index and score == scores[index - 1] else index + 1)
+    return ranks
+
+
+def grade_for(policy: Policy, score: float, rank: int, total: int) -> str:
+    if policy.grading_method == "score":
+        for grade in policy.grades:
+            if grade.min_score is None or score >= grade.min_score:
+                return grade.name
+    else:
+        cumulative = 0.0
+        for grade in policy.grades:
+            if grade.share is None:
+                return grade.name
+            cumulative += grade.share
+            if rank <= math.floor(cumulative * total + 1e-9):
+                return grade.name
+    return policy.grades[-1].name
+
+
+async def _memberships(ids: list[int]) -> dict[int, list[str]]:
+    rows = await Member.filter(
+        status=MemberStatus.ACTIVE, role=Role.MEMBER, committees__name__isnull=False
+    ).values_list("id", "committees__name")
+    wanted = set(ids)
+    result: dict[int, list[str]] = defaultdict(list)
+    for mid, name in rows:
+        if mid in wanted:
+            result[mid].append(name)
+    return result
+
+
+async def _grouped(query, *columns: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return list(await query.annotate(n=Count("id")).group_by(*columns).values(*columns, "n"))
+
+
+def _add(standing: Standing, label: str, count: int, each: float) -> None:
+    if count:
+        standing.items.append(ScoreItem(label, count, round(count * each, 2)))
+
+
+async def assess(year: int, policy: Policy | None = None, member_ids: list[int] | None = None) -> Assessment:
+    policy = policy or policies.for_year(year)
+    members = await tallies.assessed_members(member_ids)
+    standings = {m["id"]: Standing(m["id"], m["name"], m["sector"]) for m in members}
+    ids = list(standings) if member_ids is not None else None
+    memberships = await _memberships(list(standings))
+    attendance = await tallies.attendance(year, ids)
+    scope = {"member_id__in": ids} if ids is not None else {}
+    reports = await _grouped(Report.filter(year=year, **scope), "member_id", "status", "adopted_level")
+    proposals = await _grouped(Proposal.filter(year=year, **scope), "member_id")
+    cosigned = await _grouped(
+        ProposalCosigner.filter(proposal__year=year, member_id__isnull=False, **scope), "member_id"
+    )
+    records = await _grouped(Record.filter(year=year, **scope), "member_id", "kind", "visit_type")
+    counted_records = records
+    if policy.confirmed_only:
+        counted = Q(kind__not_in=list(policy.confirmed_only)) | Q(confirmed_at__isnull=False)
+        counted_records = await _grouped(
+            Record.filter(counted, year=year, **scope), "member_id", "kind", "visit_type"
+        )
+
+    attendance_items = [
+        (
+            (type_, status),
+            (type_.value, status),
+            f"{type_.value}{ATTENDANCE_LABELS[AttendanceStatus(status)]}",
+            policy.attendance[type_][status],
+        )
+        for type_ in ActivityType
+        for status in ("present", "late", "leave", "absent")
+    ]
+    for mid, standing in standings.items():
+        standing.committees = sorted(memberships.get(mid, []))
+        standing.five_ones = dict.fromkeys(FIVE_ONES, False)
+        standing.visits = dict.fromkeys(FOUR_VISITS, 0)
+        tally = attendance.get(mid, Counter())
+        for key, stored, label, each in attendance_items:
+            count = tally[key]
+            standing.attendance[stored] = count
+            standing.expected += count
+            standing.attended += count if key[1] in ATTENDED else 0
+            _add(standing, label, count, each)
+        standing.five_ones["视察调研"] = any(tally[(ActivityType.INSPECTION, s)] for s in ATTENDED)
+    for row in reports:
+        standing = standings[row["member_id"]]
+        standing.five_ones["社情民意"] = True
+        status, level, n = str(row["status"]), row["adopted_level"], row["n"]
+        if status in ("adopted", "instructed"):
+            each = policy.adopted.get(level, policy.reports["accepted"])
+            label = f"社情民意{LEVEL_LABELS.get(level, '')}采用"
+            if status == "instructed":
+                each += policy.reports["instructed"]
+                label += "并获批示"
+            _add(standing, label, n, each)
+        else:
+            labels = {"submitted": "社情民意提交", "accepted": "社情民意受理", "returned": "社情民意退回"}
+            _add(standing, labels[status], n, policy.reports[status])
+    for row in proposals:
+        standings[row["member_id"]].five_ones["提案"] = True
+        _add(standings[row["member_id"]], "提案（第一提案人）", row["n"], policy.records["proposal"])
+    for row in cosigned:
+        if row["member_id"] in standings:
+            _add(standings[row["member_id"]], "提案（联名）", row["n"], policy.records["proposal_cosigned"])
+    for row in records:
+        standing = standings[row["member_id"]]
+        if row["kind"] in ("research", "opinion"):
+            standing.five_ones["调研报告或意见建议"] = True
+        elif row["kind"] == "deed":
+            standing.five_ones["好事实事"] = True
+        elif row["kind"] == "visit" and row["visit_type"] in standing.visits:
+            standing.visits[row["visit_type"]] += row["n"]
+    for row in counted_records:
+        standing, kind = standings[row["member_id"]], str(row["kind"])
+        if kind == "visit":
+            each = policy.visits.get(row["visit_type"], 0.0)
+            _add(standing, f"走访{row['visit_type']}", row["n"], each)
+        else:
+            _add(standing, RECORD_KIND_LABELS[kind], row["n"], policy.records[kind])  # type: ignore[index]
+
+    ordered = sorted(standings.values(), key=lambda s: (-_total(s), s.member_id))
+    for standing, rank in zip(ordered, competition_ranks([s.score for s in ordered]), strict=True):
+        standing.rank = rank
+        standing.grade = grade_for(policy, standing.score, rank, len(ordered))
+    sizes: dict[str, int] = {}
+    by_committee: dict[str, list[Standing]] = defaultdict(list)
+    for standing in ordered:
+        for name in standing.committees:
+            by_committee[name].append(standing)
+    for name, group in by_committee.items():
+        sizes[name] = len(group)
+        for standing, rank in zip(group, competition_ranks([s.score for s in group]), strict=True):
+            standing.committee_ranks[name] = rank
+    return Assessment(year, policy, ordered, sizes)
+
+
+def _total(standing: Standing) -> float:
+    standing.score = round(sum(item.points for item in standing.items), 2)
+    return standing.score
+
+
+async def standing_of(member_id: int, year: int) -> tuple[Standing | None, int]:
+    """A member's own standing (with everyone's ranks computed) and the number of members ranked."""
+    result = await assess(year)
+    return result.of(member_id), len(result.standings)
+
+
+async def own_standing(member_id: int, year: int) -> tuple[Standing | None, int]:
+    """For 我的履职: like `standing_of`, but a broken policy file hides the section (and is logged)
+    instead of failing the member's whole progress view."""
+    try:
+        return await standing_of(member_id, year)
+    except policies.PolicyError as exc:
+        logger.error("policy for {} has mistakes: {}", year, exc.render())
+        return None, 0

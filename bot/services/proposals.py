@@ -1,0 +1,150 @@
+"""提案: recorded by staff with number and co-signers; handling progress pushed to every author."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from bot import clock
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
+from bot.delivery.recipients import MemberRecipient
+from bot.services.errors import ServiceError
+from models import Member, MemberStatus, Proposal, ProposalCosigner, ProposalProgress, ProposalStage
+from models.proposals import PROPOSAL_STAGE_LABELS
+
+STAGE_WORDS = {
+    "交办": ProposalStage.ASSIGNED,
+    "已交办": ProposalStage.ASSIGNED,
+    "答复": ProposalStage.REPLIED,
+    "已答复": ProposalStage.REPLIED,
+    "满意": ProposalStage.SATISFIED,
+    "不满意": ProposalStage.UNSATISFIED,
+}
+_SPLIT_NAMES = re.compile(r"[、,，;；\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalForm:
+    member: str
+    number: str
+    title: str
+    cosigners: list[str]
+
+
+def parse_form(text: str) -> ProposalForm:
+    """`<成员> <编号> <标题> [联名 张三、李四]`."""
+    main, _, cosigned = text.partition("联名")
+    parts = main.split(maxsplit=2)
+    if len(parts) < 3:
+        raise ServiceError("proposal/usage.j2")
+    names = [n for n in _SPLIT_NAMES.split(cosigned.strip()) if n]
+    return ProposalForm(parts[0], parts[1], parts[2].strip()[:100], names)
+
+
+async def _members_by_name(names: list[str]) -> dict[str, int]:
+    rows = await Member.filter(name__in=names, status=MemberStatus.ACTIVE).values_list("name", "id")
+    found: dict[str, list[int]] = {}
+    for name, mid in rows:
+        found.setdefault(name, []).append(mid)
+    return {name: ids[0] for name, ids in found.items() if len(ids) == 1}
+
+
+async def record(author: Member, number: str, title: str, cosigners: list[str], recorded_by: str) -> Proposal:
+    number, title = number.strip()[:32], title.strip()[:100]
+    if not number or not title:
+        raise ServiceError("proposal/usage.j2")
+    year = clock.today().year
+    if await Proposal.filter(year=year, number=number).exists():
+        raise ServiceError("proposal/duplicate.j2", number=number, year=year)
+    names = [n for n in dict.fromkeys(cosigners) if n != author.name]
+    matched = await _members_by_name(names)
+    async with in_transaction():
+        proposal = await Proposal.create(
+            member=author,
+            title=title,
+            number=number,
+            cosigners="、".join(names),
+            year=year,
+            recorded_by=recorded_by,
+        )
+        await ProposalCosigner.bulk_create(
+            [ProposalCosigner(proposal_id=proposal.id, member_id=matched.get(n), name=n) for n in names]
+        )
+    proposal.member = author
+    return proposal
+
+
+async def find(number: str) -> Proposal:
+    text = number.strip()
+    if not text:
+        raise ServiceError("proposal/progress_usage.j2")
+    query = Proposal.filter(number=text)
+    if text[:1] in "#＃" and text[1:].isdigit():
+        query = Proposal.filter(id=int(text[1:]))
+    proposal = await query.order_by("-year", "-id").select_related("member").first()
+    if proposal is None:
+        raise ServiceError("proposal/not_found.j2", number=text)
+    return proposal
+
+
+async def author_ids(proposal: Proposal) -> list[int]:
+    cosigners = await ProposalCosigner.filter(proposal_id=proposal.id, member_id__isnull=False).values_list(
+        "member_id", flat=True
+    )
+    return list(dict.fromkeys([proposal.member_id, *cosigners]))  # type: ignore[list-item]
+
+
+async def advance(number: str, text: str, recorded_by: str) -> tuple[Proposal, ProposalProgress, int]:
+    """`交办 <部门>` / `已答复 [说明]` / `满意` / `不满意 [说明]`: record a step, tell every author."""
+    proposal = await find(number)
+    word, _, rest = text.strip().partition(" ")
+    stage = STAGE_WORDS.get(word)
+    if stage is None:
+        raise ServiceError("proposal/progress_usage.j2")
+    rest = rest.strip()
+    if stage == ProposalStage.ASSIGNED and not rest:
+        raise ServiceError("proposal/needs_department.j2")
+    department = rest[:64] if stage == ProposalStage.ASSIGNED else ""
+    note = "" if stage == ProposalStage.ASSIGNED else rest[:200]
+    authors = await author_ids(proposal)
+    async with in_transaction():
+        step = await ProposalProgress.create(
+            proposal_id=proposal.id,
+            stage=stage,
+            department=department,
+            note=note,
+            recorded_by=recorded_by,
+            at=clock.now(),
+        )
+        context = {
+            "number": proposal.number,
+            "title": proposal.title,
+            "stage": stage.value,
+            "stage_label": PROPOSAL_STAGE_LABELS[stage],
+            "department": department,
+            "note": note,
+        }
+        await outbox.enqueue_many(
+            [
+                Outgoing(
+                    key=f"proposal-progress:{step.id}:{mid}",
+                    recipient=MemberRecipient(member_id=mid),
+                    template="proposal/progress_notice.j2",
+                    context=context,
+                    kind="proposal_progress",
+                )
+                for mid in authors
+            ]
+        )
+    return proposal, step, len(authors)
+
+
+async def unmatched_cosigners(proposal: Proposal) -> list[str]:
+    """Co-signers not matched to one roster member (they get no progress notices)."""
+    rows = await ProposalCosigner.filter(proposal_id=proposal.id, member_id__isnull=True).values_list(
+        "name", flat=True
+    )
+    return list(rows)  # type: ignore[arg-type]

@@ -1,0 +1,236 @@
+"""The committee's rules (提醒告诫): reminders before a threshold, consequence drafts when reached.
+
+Entry points, safe to call again and again (reminders and drafts are created once):
+- `evaluate_member(member_id, year)` after a member's attendance or records change;
+- `evaluate_members(ids, year)` after an activity closes (called from `activities.close`);
+- `evaluate_all(year)` nightly from the scheduler (and at year end for the no-submission rules).
+Nothing is published here: drafts wait for staff (`review.confirm` / `review.dismiss`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from loguru import logger
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from bot import clock
+from bot.delivery import outbox
+from bot.delivery.outbox import Outgoing
+from bot.delivery.recipients import MemberRecipient
+from bot.services import policy as policies
+from bot.services import tallies
+from bot.services.policy import CountRule, Policy, SubmissionRule
+from models import Consequence, ConsequenceStatus, Member, MemberStatus, Role, RuleReminder
+from models.assessment import CONSEQUENCE_LABELS
+
+
+@dataclass
+class Outcome:
+    reminders: list[tuple[str, int]] = field(default_factory=list)
+    drafts: list[Consequence] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Where a member stands against one rule."""
+
+    member_id: int
+    name: str
+    rule: CountRule | SubmissionRule
+    count: int
+    threshold: int
+    reached: bool
+
+
+def _reached_date(year: int, month_day: tuple[int, int] | None, today: date) -> bool:
+    if month_day is None:
+        return False
+    return today.year > year or (today.year == year and (today.month, today.day) >= month_day)
+
+
+async def _previous_findings(year: int, rules: list[SubmissionRule]) -> set[int]:
+    """Members with a (not dismissed) no-submission finding for the year before."""
+    one_year = [r.id for r in rules if r.years == 1]
+    if not one_year:
+        return set()
+    ids = (
+        await Consequence.filter(year=year - 1, rule__in=one_year)
+        .exclude(status=ConsequenceStatus.DISMISSED)
+        .values_list("member_id", flat=True)
+    )
+    return set(ids)  # type: ignore[arg-type]
+
+
+async def findings(
+    year: int, member_ids: list[int] | None = None, policy: Policy | None = None
+) -> list[Finding]:
+    """Every member's position against every rule that is near (warn point) or past its threshold."""
+    policy = policy or policies.for_year(year)
+    today = clock.today()
+    members = await tallies.assessed_members(member_ids)
+    ids = [m["id"] for m in members] if member_ids is not None else None
+    counts = await tallies.attendance(year, ids, ("absent", "leave")) if policy.count_rules else {}
+    due_rules = [r for r in policy.submission_rules if _reached_date(year, r.warn_from or r.due, today)]
+    this_year = await tallies.submissions(year, ids) if due_rules else {}
+    needs_last = any(r.years == 2 for r in due_rules)
+    last_year = await tallies.submissions(year - 1, ids) if needs_last else {}
+    previous = await _previous_findings(year, policy.submission_rules) if needs_last else set()
+    result: list[Finding] = []
+    for member in members:
+        mid = member["id"]
+        tally = counts.get(mid)
+        for rule in policy.count_rules:
+            count = tally[(rule.activity_type, rule.status)] if tally else 0
+            warn_at = rule.warn_at or rule.threshold
+            if count >= warn_at:
+                result.append(
+                    Finding(mid, member["name"], rule, count, rule.threshold, count >= rule.threshold)
+                )
+        for rule in due_rules:
+            if this_year.get(mid, 0):
+                continue
+            if rule.years == 2 and (last_year.get(mid, 0) or mid not in previous):
+                continue
+            reached = _reached_date(year, rule.due, today)
+            result.append(Finding(mid, member["name"], rule, 0, 0, reached))
+    return result
+
+
+def _rule_context(rule: CountRule | SubmissionRule, year: int, count: int) -> dict[str, object]:
+    context: dict[str, object] = {
+        "rule": rule.id,
+        "year": year,
+        "count": count,
+        "consequence": rule.consequence.value,
+        "consequence_label": CONSEQUENCE_LABELS[rule.consequence],
+    }
+    if isinstance(rule, CountRule):
+        context |= {
+            "kind": "count",
+            "activity_type": rule.activity_type.value,
+            "status": rule.status,
+            "threshold": rule.threshold,
+            "remaining": max(rule.threshold - count, 0),
+        }
+    else:
+        context |= {"kind": "no_submission", "years": rule.years, "due": f"{rule.due[0]}月{rule.due[1]}日"}
+    return context
+
+
+async def _staff_ids() -> list[int]:
+    return list(
+        await Member.filter(status=MemberStatus.ACTIVE, role__in=[Role.STAFF, Role.ADMIN]).values_list(
+            "id", flat=True
+        )
+    )  # type: ignore[arg-type]
+
+
+async def _draft(finding: Finding, year: int, staff: list[int]) -> Consequence | None:
+    context = _rule_context(finding.rule, year, finding.count)
+    try:
+        async with in_transaction():
+            draft = await Consequence.create(
+                rule=finding.rule.id,
+                kind=finding.rule.consequence,
+                member_id=finding.member_id,
+                year=year,
+                count=finding.count,
+                threshold=finding.threshold,
+            )
+            await outbox.enqueue_many(
+                [
+                    Outgoing(
+                        key=f"consequence-draft:{draft.id}:{staff_id}",
+                        recipient=MemberRecipient(member_id=staff_id),
+                        template="rules/staff_draft.j2",
+                        context={**context, "number": draft.id, "member_name": finding.name},
+                        kind="consequence_draft",
+                    )
+                    for staff_id in staff
+                ]
+            )
+    except IntegrityError:  # drafted concurrently by another evaluation
+        return None
+    return draft
+
+
+async def _remind(finding: Finding, year: int) -> bool:
+    key = f"rule-reminder:{finding.rule.id}:{finding.member_id}:{year}:{finding.count}"
+    try:
+        async with in_transaction():
+            await RuleReminder.create(
+                rule=finding.rule.id, member_id=finding.member_id, year=year, count=finding.count
+            )
+            await outbox.enqueue(
+                key=key,
+                recipient=MemberRecipient(member_id=finding.member_id),
+                template="rules/reminder.j2",
+                context=_rule_context(finding.rule, year, finding.count),
+                kind="rule_reminder",
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _evaluate(year: int, member_ids: list[int] | None) -> Outcome:
+    outcome = Outcome()
+    found = await findings(year, member_ids)
+    if not found:
+        return outcome
+    involved = sorted({f.member_id for f in found})
+    drafted = set(
+        await Consequence.filter(year=year, member_id__in=involved).values_list("rule", "member_id")
+    )
+    reminded = set(
+        await RuleReminder.filter(year=year, member_id__in=involved).values_list("rule", "member_id")
+    )
+    staff: list[int] | None = None
+    for finding in found:
+        key = (finding.rule.id, finding.member_id)
+        if finding.reached and key not in drafted:
+            staff = staff if staff is not None else await _staff_ids()
+            draft = await _draft(finding, year, staff)
+            if draft is not None:
+                outcome.drafts.append(draft)
+        elif not finding.reached and key not in reminded and await _remind(finding, year):
+            outcome.reminders.append(key)
+    if outcome.drafts or outcome.reminders:
+        logger.info("rules {}: {} reminders, {} drafts", year, len(outcome.reminders), len(outcome.drafts))
+    return outcome
+
+
+async def evaluate_member(member_id: int, year: int | None = None) -> Outcome:
+    return await _evaluate(year or clock.today().year, [member_id])
+
+
+async def evaluate_members(member_ids: list[int], year: int | None = None) -> Outcome:
+    return await _evaluate(year or clock.today().year, list(member_ids))
+
+
+async def evaluate_all(year: int | None = None) -> Outcome:
+    """Nightly job: evaluate everyone for `year` (default: this year).
+
+    Schedule it once a day (e.g. 02:00 local time), and once more for the previous year early on
+    1 January so that the year-end no-submission rules are drafted for the year that just ended.
+    """
+    return await _evaluate(year or clock.today().year, None)
+
+
+async def after_activity_closed(activity_id: int, year: int) -> Outcome:
+    """Hook for `activities.close`: evaluate the members the activity expected.
+
+    Closing has already happened; a failure here (say, a policy file with a mistake) is logged and
+    left to the nightly run rather than reported as a failed close.
+    """
+    from models import Attendance
+
+    try:
+        ids = await Attendance.filter(activity_id=activity_id).values_list("member_id", flat=True)
+        return await evaluate_members(list(ids), year)  # type: ignore[arg-type]
+    except Exception:
+        logger.exception("rules after closing activity {} failed", activity_id)
+        return Outcome()

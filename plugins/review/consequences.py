@@ -1,0 +1,40 @@
+from bot.chat import Request, router
+from bot.render import render
+from bot.services import archive, review
+from bot.services.actors import require_staff
+from bot.services.errors import ServiceError
+from models.assessment import CONSEQUENCE_LABELS
+
+
+@router.command("待确认")
+async def list_pending(req: Request) -> str:
+    await require_staff(req.sender, private_only=True)
+    return render("review/pending.j2", drafts=await review.pending(), labels=CONSEQUENCE_LABELS)
+
+
+@router.command("预警")
+async def show_watchlist(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    return render(
+        "archive/watchlist.j2", w=await archive.watchlist(actor, req.args), labels=CONSEQUENCE_LABELS
+    )
+
+
+@router.command("确认处理")
+async def confirm(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    words = req.args.split()
+    if not words:
+        raise ServiceError("review/confirm_usage.j2")
+    publish = len(words) > 1 and words[1] == "公开"
+    group = words[2] if publish and len(words) > 2 else ""
+    found = await review.confirm(actor, words[0], publish=publish, group=group)
+    return render("review/confirmed.j2", c=found, labels=CONSEQUENCE_LABELS)
+
+
+@router.command("撤销")
+async def dismiss(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    number, _, reason = req.args.partition(" ")
+    found = await review.dismiss(actor, number, reason)
+    return render("review/dismissed.j2", c=found, labels=CONSEQUENCE_LABELS)

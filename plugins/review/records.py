@@ -1,0 +1,62 @@
+from bot.chat import Request, router
+from bot.render import render
+from bot.services import proposals, record_review
+from bot.services.actors import find_member, require_staff
+from models import ReportStatus
+from models.proposals import PROPOSAL_STAGE_LABELS
+from models.record import RECORD_KIND_LABELS, REPORT_STATUS_LABELS
+
+REPORT_STEPS = {
+    "受理": ReportStatus.ACCEPTED,
+    "退回": ReportStatus.RETURNED,
+    "采用": ReportStatus.ADOPTED,
+    "批示": ReportStatus.INSTRUCTED,
+}
+
+
+@router.command(*REPORT_STEPS)
+async def review_report(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    status = REPORT_STEPS[req.name]
+    reference, _, rest = req.args.partition(" ")
+    level = record_review.parse_level(rest.split()[0] if rest.split() else "") if status == "adopted" else ""
+    note = rest if status in (ReportStatus.RETURNED, ReportStatus.INSTRUCTED) else ""
+    report = await record_review.move(actor, reference, status, level=level, note=note)
+    return render(
+        "review/report_done.j2",
+        report=report,
+        status_label=REPORT_STATUS_LABELS[status],
+        level_label=record_review.LEVEL_LABELS.get(level, ""),
+    )
+
+
+@router.command("确认记录")
+async def confirm_record(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    record = await record_review.confirm_record(actor, req.args)
+    return render("review/record_confirmed.j2", record=record, kind=RECORD_KIND_LABELS[record.kind])
+
+
+@router.command("提案")
+async def record_proposal(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    form = proposals.parse_form(req.args)
+    proposal = await proposals.record(
+        await find_member(form.member), form.number, form.title, form.cosigners, actor.label
+    )
+    unmatched = await proposals.unmatched_cosigners(proposal)
+    return render("proposal/recorded.j2", proposal=proposal, unmatched=unmatched)
+
+
+@router.command("提案办理")
+async def proposal_progress(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    number, _, rest = req.args.partition(" ")
+    proposal, step, authors = await proposals.advance(number, rest, actor.label)
+    return render(
+        "proposal/advanced.j2",
+        proposal=proposal,
+        step=step,
+        stage_label=PROPOSAL_STAGE_LABELS[step.stage],
+        authors=authors,
+    )

@@ -1,0 +1,50 @@
+"""Start-up refuses unsafe settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.app import ConfigurationError, check_settings
+from bot.config import load_settings
+from tests.e2e.harness import PROJECT_ROOT
+
+
+def test_onebot_without_token_is_refused():
+    with pytest.raises(ConfigurationError, match="ONEBOT_ACCESS_TOKEN"):
+        check_settings(load_settings(enable_onebot=True, onebot_access_token=""))
+    # development may opt out explicitly; production never
+    check_settings(load_settings(enable_onebot=True, onebot_access_token="", allow_insecure_onebot=True))
+    with pytest.raises(ConfigurationError):
+        check_settings(
+            load_settings(
+                enable_onebot=True, onebot_access_token="", allow_insecure_onebot=True, production=True
+            )
+        )
+    check_settings(
+        load_settings(enable_onebot=True, onebot_access_token="long-random-token", production=True)
+    )
+
+
+def test_the_bot_process_exits_with_a_clear_message(tmp_path):
+    env = {
+        **os.environ,
+        "WEIYUAN_ENV_FILE": os.devnull,
+        "ENABLE_ONEBOT": "true",
+        "ONEBOT_ACCESS_TOKEN": "",
+        "DATABASE_URL": f"sqlite://{tmp_path / 'x.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "configuration error" in result.stderr and "ONEBOT_ACCESS_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
