@@ -8,7 +8,8 @@ the member had typed <text>). `qr` asks WeChat for a temporary parametric QR cod
 `checkin:<activity>` and writes it as a PNG to print or show at the venue: a follower who scans it
 is checked in to that activity (the scan counts as the check-in code), a non-follower follows first
 and is checked in by the same scan. `bot/cli.py` mounts these as `wechat …` through
-`add_wechat_commands`.
+`add_wechat_commands`: each command sets `run` to an async function that expects the database to
+be connected (as `bot/cli.py` does); `main()` here connects it itself.
 """
 
 from __future__ import annotations
@@ -66,43 +67,31 @@ def load_menu(path: Path = MENU_FILE) -> dict[str, Any]:
     return menu
 
 
-async def push_menu(menu: dict[str, Any]) -> dict[str, Any]:
-    """Publish `menu`. The access token is shared with the bot through the database."""
-    from bot import db
-
+async def push_menu(menu: dict[str, Any]) -> None:
+    """Publish `menu` (the database must be connected: the access token is shared through it)."""
     check_menu(menu)
-    await db.connect()
-    try:
-        async with _api() as api:
-            await api.create_menu(menu)
-    finally:
-        await db.disconnect()
-    return menu
+    async with _api() as api:
+        await api.create_menu(menu)
 
 
 async def checkin_ticket(activity_id: int, days: int | None = None) -> QrTicket:
-    """Ask WeChat for the activity's check-in QR code (scene `checkin:<number>`)."""
-    from bot import clock, db
+    """Ask WeChat for the activity's check-in QR code (scene `checkin:<number>`); database connected."""
+    from bot import clock
     from models import Activity
     from models.activity import ActivityStatus
 
-    await db.connect()
-    try:
-        activity = await Activity.filter(id=activity_id).first()
-        if activity is None:
-            raise CommandError(f"no activity #{activity_id}")
-        if activity.status != ActivityStatus.OPEN:
-            raise CommandError(f"activity #{activity_id} is closed")
-        if days is not None:
-            seconds = days * 24 * 3600
-        else:  # valid until a day after check-in closes
-            seconds = int((activity.checkin_closes_at + timedelta(days=1) - clock.now()).total_seconds())
-        seconds = max(60, min(seconds, MAX_QR_SECONDS))
-        async with _api() as api:
-            ticket = await api.create_qr_scene(f"checkin:{activity.id}", expire_seconds=seconds)
-    finally:
-        await db.disconnect()
-    return ticket
+    activity = await Activity.filter(id=activity_id).first()
+    if activity is None:
+        raise CommandError(f"no activity #{activity_id}")
+    if activity.status != ActivityStatus.OPEN:
+        raise CommandError(f"activity #{activity_id} is closed")
+    if days is not None:
+        seconds = days * 24 * 3600
+    else:  # valid until a day after check-in closes
+        seconds = int((activity.checkin_closes_at + timedelta(days=1) - clock.now()).total_seconds())
+    seconds = max(60, min(seconds, MAX_QR_SECONDS))
+    async with _api() as api:
+        return await api.create_qr_scene(f"checkin:{activity.id}", expire_seconds=seconds)
 
 
 def write_qr_png(content: str, target: Path) -> Path:
@@ -117,18 +106,41 @@ def write_qr_png(content: str, target: Path) -> Path:
     return target
 
 
-def _cmd_menu_push(args: argparse.Namespace) -> int:
-    menu = asyncio.run(push_menu(load_menu(Path(args.file))))
-    print(f"menu published: {len(menu['button'])} top-level buttons")
-    return 0
+async def _refusals(work: Any) -> int:
+    try:
+        return await work
+    except CommandError as refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
+    except WechatApiError as refusal:  # say what WeChat said, no traceback for the operator
+        print(f"WeChat refused: {refusal}", file=sys.stderr)
+        return 1
 
 
-def _cmd_qr(args: argparse.Namespace) -> int:
-    number = int(str(args.activity).lstrip("#＃"))
-    ticket = asyncio.run(checkin_ticket(number, args.days))
-    target = write_qr_png(ticket.url, Path(args.out) if args.out else QR_DIR / f"checkin-{number}.png")
-    print(f"check-in QR code for activity #{number} written to {target} (ticket {ticket.ticket})")
-    return 0
+async def menu_push_command(args: argparse.Namespace) -> int:
+    """`wechat menu push` (the database is connected by the caller)."""
+
+    async def work() -> int:
+        menu = await asyncio.to_thread(load_menu, Path(args.file))
+        await push_menu(menu)
+        print(f"menu published: {len(menu['button'])} top-level buttons")
+        return 0
+
+    return await _refusals(work())
+
+
+async def qr_command(args: argparse.Namespace) -> int:
+    """`wechat qr <activity>` (the database is connected by the caller)."""
+
+    async def work() -> int:
+        number = int(str(args.activity).lstrip("#＃"))
+        ticket = await checkin_ticket(number, args.days)
+        target = Path(args.out) if args.out else QR_DIR / f"checkin-{number}.png"
+        await asyncio.to_thread(write_qr_png, ticket.url, target)
+        print(f"check-in QR code for activity #{number} written to {target} (ticket {ticket.ticket})")
+        return 0
+
+    return await _refusals(work())
 
 
 def _fill(parser: argparse.ArgumentParser) -> None:
@@ -137,12 +149,12 @@ def _fill(parser: argparse.ArgumentParser) -> None:
     menu_commands = menu.add_subparsers(dest="menu_command", required=True, metavar="ACTION")
     push = menu_commands.add_parser("push", help="publish the menu file to WeChat")
     push.add_argument("--file", default=str(MENU_FILE), help="menu JSON (default: config/wechat_menu.json)")
-    push.set_defaults(func=_cmd_menu_push)
+    push.set_defaults(run=menu_push_command)
     qr = commands.add_parser("qr", help="make an activity's check-in QR code (PNG)")
     qr.add_argument("activity", help="activity number, e.g. 12 or #12")
     qr.add_argument("--out", help="PNG file to write (default: data/qr/checkin-<number>.png)")
     qr.add_argument("--days", type=int, help="validity in days (default: until a day after check-in closes)")
-    qr.set_defaults(func=_cmd_qr)
+    qr.set_defaults(run=qr_command)
 
 
 def add_wechat_commands(subparsers: Any) -> argparse.ArgumentParser:
@@ -153,14 +165,17 @@ def add_wechat_commands(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return int(args.func(args))
-    except CommandError as refusal:
-        print(f"error: {refusal}", file=sys.stderr)
-        return 2
-    except WechatApiError as refusal:  # say what WeChat said, no traceback for the operator
-        print(f"WeChat refused: {refusal}", file=sys.stderr)
-        return 1
+    """Run a parsed command on its own: connect the database around it."""
+    from bot import db
+
+    async def with_database() -> int:
+        await db.connect()
+        try:
+            return await args.run(args)
+        finally:
+            await db.disconnect()
+
+    return asyncio.run(with_database())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,7 +95,7 @@ def test_commands_mount_on_another_cli():
     add_wechat_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["wechat", "qr", "12", "--days", "3"])
     assert (args.command, args.activity, args.days) == ("wechat", "12", 3)
-    assert callable(args.func)
+    assert callable(args.run)
 
 
 def test_menu_limits():
@@ -104,3 +104,21 @@ def test_menu_limits():
         check_menu({"button": [{"type": "click", "name": str(n), "key": "cmd:帮助"} for n in range(4)]})
     with pytest.raises(CommandError):
         check_menu({"button": [{"type": "click", "name": "空", "key": ""}]})
+
+
+async def test_mounted_command_runs_on_the_callers_database(db, clock, fake: FakeWechat, monkeypatch, capsys):
+    """How `bot/cli.py` runs it: the database is already connected, `run` is awaited."""
+    from bot import config
+
+    monkeypatch.setenv("WECHAT_APP_ID", "wx-mounted")
+    monkeypatch.setenv("WECHAT_APP_SECRET", "s")
+    monkeypatch.setenv("WECHAT_API_BASE", fake.base_url)
+    config.reset_settings_cache()
+    parser = argparse.ArgumentParser(prog="weiyuan")
+    add_wechat_commands(parser.add_subparsers(dest="command"))
+    push = parser.parse_args(["wechat", "menu", "push"])
+    assert await push.run(push) == 0
+    assert fake.paths() == ["cgi-bin/stable_token", "cgi-bin/menu/create"]
+    args = parser.parse_args(["wechat", "qr", "404"])
+    assert await args.run(args) == 2
+    assert "no activity #404" in capsys.readouterr().err
