@@ -1,4 +1,4 @@
-"""Start-up order: database → migrations → demo data → dispatcher. Shutdown in reverse."""
+"""Start-up order: database → migrations → demo data → scheduler → dispatcher. Shutdown in reverse."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 
 from loguru import logger
 
+import scheduler
 from bot import db
 from bot.config import get_settings
 from bot.delivery import dispatcher
@@ -22,6 +23,7 @@ async def startup() -> None:
         from bot.demo import seed
 
         await seed()
+    await scheduler.start(settings)
     _tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
 
 
@@ -31,4 +33,5 @@ async def shutdown() -> None:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
     _tasks.clear()
+    await scheduler.stop()
     await db.disconnect()

@@ -90,9 +90,45 @@ class Settings(BaseModel):
         "config/policy", description="Folder of assessment policies: <year>.toml, else default.toml"
     )
     archive_dir: str = Field("data/exports", description="Where 导出档案 writes spreadsheets")
+    rules_evaluation_time: str = Field(
+        "02:00", description="Local time of the nightly rules evaluation (and 1 January for the year past)"
+    )
     rules_publish_group: str = Field(
         "", description="Group where confirmed consequences are published when staff ask, e.g. qq:123456"
     )
+    # Scheduler and scheduled content (notices, reminders, greetings, briefings)
+    scheduler_enabled: bool = Field(True, description="Run the scheduler (one leader process on PostgreSQL)")
+    scheduler_sweep_seconds: int = Field(60, ge=5, description="How often the sweeper enqueues what is due")
+    scheduler_catchup_hours: float = Field(
+        24.0, ge=0, description="A job due while the bot was down still runs if at most this many hours late"
+    )
+    scheduler_leader_retry_seconds: float = Field(
+        5.0, gt=0, description="How often a non-leader process tries to take the scheduler lock"
+    )
+    scheduler_lock_key: int = Field(
+        727_001, description="PostgreSQL advisory lock key that elects the scheduler process"
+    )
+    reminder_offsets: str = Field(
+        "3d,1d,2h", description="Reminders before an activity starts, comma separated (d/h/m units)"
+    )
+    reminder_offsets_by_type: str = Field(
+        "", description='JSON object: activity type → offsets, e.g. {"学习培训": "1d,2h"}'
+    )
+    silent_reminder_before: str = Field(
+        "1d", description="When members who neither confirmed nor asked for leave get one more reminder"
+    )
+    birthday_greeting_time: str = Field("08:30", description="Local time birthday greetings are queued")
+    holiday_greeting_time: str = Field("08:00", description="Local time holiday greetings are queued")
+    briefing_weekday: int = Field(1, ge=1, le=7, description="Weekday of the weekly briefing (1 = Monday)")
+    briefing_time: str = Field("09:00", description="Local time of the weekly briefing")
+    greeting_groups: list[str] = Field(
+        default_factory=list,
+        description='JSON list of groups that get greetings and briefings, e.g. ["qq:123456"]',
+    )
+    greeting_template_dir: str = Field(
+        "", description="Folder of staff-editable greeting templates (empty: templates/greetings)"
+    )
+    greeting_max_chars: int = Field(300, ge=20, description="Longest greeting text; longer ones fall back")
 
 
 _TRUE = {"1", "true", "yes", "on"}

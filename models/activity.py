@@ -79,6 +79,9 @@ class Attendance(Model):
     status = fields.CharEnumField(AttendanceStatus, max_length=8, default=AttendanceStatus.PENDING)
     checked_in_at = fields.DatetimeField(null=True)
     channel = fields.CharField(max_length=16, default="")
+    notified_at = fields.DatetimeField(null=True, description="when the activity notice was queued")
+    response = fields.CharField(max_length=8, null=True, description="attend when the member confirmed")
+    confirmed_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
+from bot.services import notices
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
 from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member, MemberStatus
@@ -112,6 +113,7 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
         await Attendance.bulk_create(
             [Attendance(activity_id=activity.id, member_id=mid) for mid in member_ids], batch_size=500
         )
+        await notices.on_activity_created(activity, member_ids)
     _open_cache.clear()
     return activity, len(member_ids)
 

@@ -1,0 +1,99 @@
+"""参加: a member confirms they will attend. Staff see who confirmed, who asked for leave, who is silent.
+
+A leave request (请假, the existing flow) also answers the request to confirm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import clock
+from bot.services import activities
+from bot.services.actors import Sender, require_member, require_staff
+from bot.services.errors import ServiceError
+from bot.services.parsing import parse_number
+from models import Activity, Attendance, AttendanceStatus, LeaveRequest, LeaveStatus, MemberStatus
+from models.activity import ActivityStatus
+from models.leave import LEAVE_LABELS
+
+ATTEND = "attend"
+
+
+async def confirm(sender: Sender, activity_ref: str) -> tuple[Activity, bool]:
+    """Record 参加. Returns the activity and whether this answer is new (False: already confirmed)."""
+    member = await require_member(sender)
+    if not activity_ref.strip():
+        raise ServiceError("notices/confirm_usage.j2")
+    activity = await activities.get(parse_number(activity_ref, what="活动编号"))
+    if activity.status != ActivityStatus.OPEN or clock.now() >= activity.end_at:
+        raise ServiceError("notices/confirm_closed.j2", activity=activity)
+    row = await Attendance.filter(activity=activity, member=member).first()
+    if row is None:
+        raise ServiceError("notices/confirm_not_expected.j2", activity=activity)
+    leave = await LeaveRequest.filter(
+        activity=activity, member=member, status__in=[LeaveStatus.PENDING, LeaveStatus.APPROVED]
+    ).first()
+    if leave is not None:
+        raise ServiceError("notices/confirm_has_leave.j2", activity=activity, leave=leave)
+    if row.response == ATTEND:
+        return activity, False
+    await Attendance.filter(id=row.id).update(response=ATTEND, confirmed_at=clock.now())
+    return activity, True
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveLine:
+    name: str
+    reason: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationSheet:
+    activity: Activity
+    confirmed: list[str]
+    leave: list[LeaveLine]
+    silent: list[str]
+    checked_in: list[str]
+
+    @property
+    def expected(self) -> int:
+        return len(self.confirmed) + len(self.leave) + len(self.silent) + len(self.checked_in)
+
+
+async def sheet(sender: Sender, activity_ref: str) -> ConfirmationSheet:
+    """确认名单: staff only, in a private chat (names of individuals are not for groups)."""
+    await require_staff(sender, private_only=True)
+    if not activity_ref.strip():
+        raise ServiceError("notices/confirm_list_usage.j2")
+    activity = await activities.get(parse_number(activity_ref, what="活动编号"))
+    return await build_sheet(activity)
+
+
+async def build_sheet(activity: Activity) -> ConfirmationSheet:
+    rows = (
+        await Attendance.filter(activity=activity, member__status=MemberStatus.ACTIVE)
+        .order_by("member_id")
+        .values_list("member_id", "member__name", "status", "response")
+    )
+    leaves = (
+        await LeaveRequest.filter(activity=activity)
+        .order_by("created_at")
+        .values_list("member_id", "reason", "status")
+    )
+    latest = {member_id: (reason, status) for member_id, reason, status in leaves}
+    confirmed: list[str] = []
+    leave: list[LeaveLine] = []
+    silent: list[str] = []
+    checked_in: list[str] = []
+    for member_id, name, status, response in rows:
+        if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+            checked_in.append(name)
+        elif member_id in latest:
+            reason, leave_status = latest[member_id]
+            leave.append(LeaveLine(name, reason, LEAVE_LABELS[LeaveStatus(leave_status)]))
+        elif response == ATTEND:
+            confirmed.append(name)
+        else:
+            silent.append(name)
+    return ConfirmationSheet(activity, confirmed, leave, silent, checked_in)

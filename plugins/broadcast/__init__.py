@@ -1,0 +1,70 @@
+"""Staff broadcasts: 通知 <对象> <内容> and 发布 《刊物》 <标题>, each previewed and sent only on 确认.
+
+取消 (handled by the router for every conversation) drops the draft without sending anything.
+"""
+
+from typing import Any
+
+from nonebot.plugin import PluginMetadata
+
+from bot.chat import Ask, Request, router
+from bot.render import render
+from bot.services import broadcasts
+from bot.services.actors import require_staff
+
+__plugin_meta__ = PluginMetadata(
+    name="通知发布",
+    description="Staff send a notice to an audience or publish a publication, after a preview",
+    usage="通知 <对象> <内容>｜发布 《刊物》 <标题>｜确认｜取消",
+)
+
+CONFIRM_WORDS = {"确认", "确定", "发送"}
+EXCERPT = 200
+
+
+def _preview_text(preview: broadcasts.Preview) -> str:
+    content = preview.plan.content
+    excerpt = content if len(content) <= EXCERPT else content[:EXCERPT] + "……"
+    audience = render("broadcast/audience.j2", plan=preview.plan)
+    return render("broadcast/preview.j2", preview=preview, audience=audience, excerpt=excerpt)
+
+
+async def _ask_to_confirm(req: Request, plan: broadcasts.Plan) -> Ask:
+    preview = await broadcasts.preview(req.sender, plan)
+    return Ask(_preview_text(preview), confirm, {"plan": plan.dump()})
+
+
+@router.command("通知")
+async def notice(req: Request) -> Ask:
+    await require_staff(req.sender, private_only=True)
+    return await _ask_to_confirm(req, broadcasts.parse_notice(req.args))
+
+
+@router.command("发布")
+async def publish(req: Request) -> Ask:
+    await require_staff(req.sender, private_only=True)
+    plan = broadcasts.parse_publication(req.args)
+    if not plan.content:
+        return Ask(render("broadcast/ask_content.j2", plan=plan), got_content, {"plan": plan.dump()})
+    return await _ask_to_confirm(req, plan)
+
+
+async def got_content(req: Request, state: dict[str, Any]) -> Ask:
+    plan = broadcasts.Plan.load(state["plan"])
+    plan.content = broadcasts.check_content(req.text)
+    return await _ask_to_confirm(req, plan)
+
+
+async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
+    if req.text not in CONFIRM_WORDS:
+        return Ask(render("broadcast/confirm_again.j2"), confirm, state)
+    batch, count = await broadcasts.send(req.sender, broadcasts.Plan.load(state["plan"]))
+    return render("broadcast/queued.j2", batch=batch, count=count)
+
+
+@router.command("确认")
+async def nothing_pending(req: Request) -> str | None:
+    """确认 outside a conversation: nothing is waiting (in a group the bot stays silent)."""
+    if not req.sender.is_private:
+        return None
+    return render("broadcast/nothing_to_confirm.j2")

@@ -1,0 +1,26 @@
+"""参加: a member confirms attendance; staff read who confirmed, asked for leave or stayed silent."""
+
+from nonebot.plugin import PluginMetadata
+
+from bot.chat import Request, router
+from bot.render import render
+from bot.services import confirmations
+
+__plugin_meta__ = PluginMetadata(
+    name="确认出席",
+    description="Members confirm attendance; staff see the confirmation list",
+    usage="参加 <活动编号>｜确认名单 <活动编号>",
+)
+
+
+@router.command("参加")
+async def attend(req: Request) -> str:
+    activity, fresh = await confirmations.confirm(req.sender, req.args.split(" ")[0])
+    template = "notices/confirmed.j2" if fresh else "notices/already_confirmed.j2"
+    return render(template, activity=activity)
+
+
+@router.command("确认名单")
+async def confirmation_list(req: Request) -> str:
+    sheet = await confirmations.sheet(req.sender, req.args.split(" ")[0])
+    return render("notices/confirm_list.j2", sheet=sheet)
