@@ -26,13 +26,28 @@ def check_settings(settings: Settings) -> None:
             "inject QQ events. Set a long random token here and in the OneBot implementation "
             "(or, for local development only, ALLOW_INSECURE_ONEBOT=true)."
         )
-    if not (settings.enable_onebot or settings.enable_console):
-        raise ConfigurationError("no channel enabled: set ENABLE_ONEBOT and/or ENABLE_CONSOLE")
+    if settings.enable_wechat:
+        check_wechat_settings(settings)
+    if not (settings.enable_onebot or settings.enable_console or settings.enable_wechat):
+        raise ConfigurationError("no channel enabled: set ENABLE_ONEBOT, ENABLE_WECHAT and/or ENABLE_CONSOLE")
+
+
+def check_wechat_settings(settings: Settings) -> None:
+    from bot.adapters.wechat_oa.security import valid_aes_key
+
+    if not settings.wechat_token:
+        raise ConfigurationError("WECHAT_TOKEN is empty: webhook signatures cannot be checked without it")
+    if settings.production and not (settings.wechat_app_id and settings.wechat_app_secret):
+        raise ConfigurationError("WECHAT_APP_ID and WECHAT_APP_SECRET are needed for the API")
+    if settings.wechat_encoding_mode not in ("plain", "compatible", "safe"):
+        raise ConfigurationError("WECHAT_ENCODING_MODE must be plain, compatible or safe")
+    if settings.wechat_encoding_mode != "plain" and not valid_aes_key(settings.wechat_aes_key):
+        raise ConfigurationError("WECHAT_AES_KEY must be the 43-character EncodingAESKey in this mode")
 
 
 def nonebot_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "driver": "~fastapi+~aiohttp" if settings.enable_onebot else "~none",
+        "driver": "~fastapi+~aiohttp" if settings.enable_onebot or settings.enable_wechat else "~none",
         "command_start": ["/", ""],
         "onebot_access_token": settings.onebot_access_token or None,
     }
@@ -41,7 +56,9 @@ def nonebot_options(settings: Settings) -> dict[str, Any]:
 
 def register_adapters(settings: Settings) -> None:
     driver = nonebot.get_driver()
-    adapters.register_builtin(onebot=settings.enable_onebot, console=settings.enable_console)
+    adapters.register_builtin(
+        onebot=settings.enable_onebot, console=settings.enable_console, wechat=settings.enable_wechat
+    )
     if settings.enable_onebot:
         from nonebot.adapters.onebot.v11 import Adapter as OneBotAdapter
 
@@ -56,6 +73,12 @@ def register_adapters(settings: Settings) -> None:
 
         driver.register_adapter(ConsoleAdapter)
         channels.register(ConsoleChannel())
+    if settings.enable_wechat:
+        from bot.adapters.wechat_oa import Adapter as WechatAdapter
+        from bot.delivery.channels.wechat import WechatChannel
+
+        driver.register_adapter(WechatAdapter)
+        channels.register(WechatChannel())
 
 
 def plugin_modules(plugin_dir: Path = PLUGIN_DIR) -> list[str]:

@@ -188,8 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=attendance)
 
     from bot.cli_archive import add_archive_commands
+    from bot.cli_wechat import add_wechat_commands
 
     add_archive_commands(sub)
+    add_wechat_commands(sub)
     return parser
 
 

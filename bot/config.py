@@ -39,6 +39,32 @@ class Settings(BaseModel):
         False, description="dev only: accept OneBot connections without a token (never in prod)"
     )
 
+    enable_wechat: bool = Field(False, description="Serve the WeChat Official Account webhook")
+    wechat_app_id: str = Field("", description="Official Account AppID")
+    wechat_app_secret: str = Field("", description="Official Account AppSecret (for the API)")
+    wechat_token: str = Field("", description="Token entered in the Official Account server settings")
+    wechat_aes_key: str = Field("", description="EncodingAESKey (43 characters) for compatible/safe mode")
+    wechat_encoding_mode: str = Field(
+        "safe", description="plain, compatible or safe: safe refuses unencrypted messages"
+    )
+    wechat_path: str = Field("/wechat/oa", description="Webhook path (the URL entered at WeChat)")
+    wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat API base URL")
+    wechat_api_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one WeChat API call")
+    wechat_passive_reply_seconds: float = Field(
+        4.0, ge=0, description="How long a webhook waits for the answer before replying success"
+    )
+    wechat_timestamp_tolerance_seconds: int = Field(
+        300, ge=1, description="Largest accepted age (either way) of a webhook timestamp"
+    )
+    wechat_max_body_bytes: int = Field(65536, ge=1024, description="Larger webhook bodies get HTTP 413")
+    wechat_dedupe_days: int = Field(3, ge=1, description="How long message ids are kept to drop retries")
+    wechat_token_refresh_margin_seconds: int = Field(
+        300, ge=0, description="Refresh the access token this long before it expires"
+    )
+    wechat_template_ids: dict[str, str] = Field(
+        default_factory=dict, description='JSON object: notice kind → template id, e.g. {"activity": "…"}'
+    )
+
     binding_code_ttl_minutes: int = Field(30, ge=1, description="Lifetime of a one-time binding code")
     binding_max_failures: int = Field(5, ge=1, description="Wrong codes an account may try before lock")
     binding_lock_minutes: int = Field(30, ge=1, description="How long an account stays locked")
@@ -147,6 +173,8 @@ def load_settings(**overrides: object) -> Settings:
                 value = str(value).strip().lower() in _TRUE
             elif field.annotation == list[str] and isinstance(value, str):
                 value = json.loads(value)
+            elif field.annotation == dict[str, str] and isinstance(value, str):
+                value = json.loads(value) if value.strip() else {}
             elif field.annotation == set[str] and isinstance(value, str):
                 value = (
                     set(json.loads(value))

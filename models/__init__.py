@@ -14,6 +14,7 @@ from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import OutboxMessage, OutboxStatus
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitType
+from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
 __all__ = [
     "Activity",
@@ -48,4 +49,7 @@ __all__ = [
     "Role",
     "RuleReminder",
     "VisitType",
+    "WechatInbound",
+    "WechatTemplateSend",
+    "WechatToken",
 ]

@@ -41,7 +41,7 @@ def binding_for(event: Event) -> AdapterBinding | None:
     return _BY_EVENT_CLASS[cls]
 
 
-def register_builtin(*, onebot: bool = True, console: bool = True) -> None:
+def register_builtin(*, onebot: bool = True, console: bool = True, wechat: bool = True) -> None:
     """Register the bindings for the adapters this product ships with (imported only when used)."""
     registered = {b.platform for b in _BINDINGS}
     if onebot and "qq" not in registered:
@@ -52,3 +52,7 @@ def register_builtin(*, onebot: bool = True, console: bool = True) -> None:
         from bot.adapters import console as console_binding
 
         register(console_binding.BINDING)
+    if wechat and "wechat" not in registered:
+        from bot.adapters import wechat_oa
+
+        register(wechat_oa.BINDING)

@@ -1,0 +1,181 @@
+"""NoneBot events for the Official Account, built from wechatpy's parsed messages.
+
+Every event carries the openid of the member (`from_user`) and the key used to drop WeChat's
+retries (`dedupe_key`). A menu click whose key is `cmd:<text>` becomes a message event with that
+text, so every command plugin handles it unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nonebot.adapters import Event as BaseEvent
+from pydantic import PrivateAttr
+from typing_extensions import override
+from wechatpy import messages as wx_messages
+from wechatpy.events import (
+    ClickEvent,
+    ScanEvent,
+    SubscribeEvent,
+    SubscribeScanEvent,
+    TemplateSendJobFinishEvent,
+    UnsubscribeEvent,
+)
+
+from bot.adapters.wechat_oa.message import Message
+
+CLICK_COMMAND_PREFIX = "cmd:"
+
+
+class WechatEvent(BaseEvent):
+    to_user: str
+    from_user: str
+    create_time: int
+    dedupe_key: str
+
+    @override
+    def get_event_name(self) -> str:
+        return self.get_type()
+
+    @override
+    def get_event_description(self) -> str:
+        return f"{self.get_event_name()} from {self.from_user}"
+
+    @override
+    def get_message(self) -> Message:
+        raise ValueError("event has no message")
+
+    @override
+    def get_user_id(self) -> str:
+        return self.from_user
+
+    @override
+    def get_session_id(self) -> str:
+        return self.from_user
+
+    @override
+    def is_tome(self) -> bool:
+        return True
+
+
+class MessageEvent(WechatEvent):
+    """A text (or voice with recognition) message, or a menu click turned into its command text."""
+
+    text: str
+    msg_id: str = ""
+    source: str = "text"
+    _message: Message | None = PrivateAttr(None)
+
+    @override
+    def get_type(self) -> str:
+        return "message"
+
+    @override
+    def get_event_name(self) -> str:
+        return f"message.{self.source}"
+
+    @override
+    def get_message(self) -> Message:
+        if self._message is None:
+            self._message = Message(self.text)
+        return self._message
+
+    @override
+    def get_plaintext(self) -> str:
+        return self.text
+
+
+class NoticeEvent(WechatEvent):
+    @override
+    def get_type(self) -> str:
+        return "notice"
+
+
+class FollowEvent(NoticeEvent):
+    """subscribe; `scene` is set when the follow came from scanning a parametric QR code."""
+
+    scene: str = ""
+
+    @override
+    def get_event_name(self) -> str:
+        return "notice.subscribe"
+
+
+class UnfollowEvent(NoticeEvent):
+    @override
+    def get_event_name(self) -> str:
+        return "notice.unsubscribe"
+
+
+class ScanSceneEvent(NoticeEvent):
+    """A follower scanned a parametric QR code (SCAN)."""
+
+    scene: str
+
+    @override
+    def get_event_name(self) -> str:
+        return "notice.scan"
+
+
+class TemplateReceiptEvent(NoticeEvent):
+    """TEMPLATESENDJOBFINISH: the delivery receipt of a template message."""
+
+    msg_id: str
+    status: str
+
+    @override
+    def get_event_name(self) -> str:
+        return "notice.template_receipt"
+
+
+def _base(msg: Any) -> dict[str, Any]:
+    return {"to_user": msg.target or "", "from_user": msg.source or "", "create_time": int(msg.time or 0)}
+
+
+def _event_key(msg: Any, name: str) -> str:
+    return f"evt:{msg.source}:{int(msg.time or 0)}:{name}"
+
+
+def convert(msg: Any) -> WechatEvent | None:
+    """wechatpy message → our event; None for kinds the product does not handle (answered 'success')."""
+    base = _base(msg)
+    if not base["from_user"]:
+        return None
+    if isinstance(msg, wx_messages.TextMessage):
+        return MessageEvent(**base, text=msg.content or "", msg_id=str(msg.id), dedupe_key=f"msg:{msg.id}")
+    if isinstance(msg, wx_messages.VoiceMessage) and getattr(msg, "recognition", None):
+        return MessageEvent(
+            **base, text=msg.recognition, msg_id=str(msg.id), dedupe_key=f"msg:{msg.id}", source="voice"
+        )
+    if isinstance(msg, wx_messages.BaseMessage) and msg.type in {
+        "image",
+        "voice",
+        "video",
+        "shortvideo",
+        "location",
+        "link",
+    }:
+        return MessageEvent(**base, text="", msg_id=str(msg.id), dedupe_key=f"msg:{msg.id}", source=msg.type)
+    if isinstance(msg, SubscribeScanEvent):
+        return FollowEvent(**base, scene=msg.scene_id or "", dedupe_key=_event_key(msg, "subscribe"))
+    if isinstance(msg, SubscribeEvent):
+        return FollowEvent(**base, dedupe_key=_event_key(msg, "subscribe"))
+    if isinstance(msg, UnsubscribeEvent):
+        return UnfollowEvent(**base, dedupe_key=_event_key(msg, "unsubscribe"))
+    if isinstance(msg, ScanEvent):
+        return ScanSceneEvent(**base, scene=msg.scene_id or "", dedupe_key=_event_key(msg, "scan"))
+    if isinstance(msg, ClickEvent):
+        key = msg.key or ""
+        if key.startswith(CLICK_COMMAND_PREFIX) and key[len(CLICK_COMMAND_PREFIX) :].strip():
+            return MessageEvent(
+                **base,
+                text=key[len(CLICK_COMMAND_PREFIX) :].strip(),
+                dedupe_key=_event_key(msg, "click"),
+                source="click",
+            )
+        return None
+    if isinstance(msg, TemplateSendJobFinishEvent):
+        return TemplateReceiptEvent(
+            **base, msg_id=str(msg.id), status=msg.status or "", dedupe_key=f"tmpl:{msg.id}"
+        )
+    return None

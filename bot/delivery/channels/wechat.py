@@ -1,0 +1,88 @@
+"""The WeChat Official Account: customer-service messages (within 48 hours of the member's last
+message) and template messages (for notices outside that window), through the async API client."""
+
+from __future__ import annotations
+
+from loguru import logger
+
+from bot import clock
+from bot.adapters.wechat_oa.api import ErrorKind, WechatApi, WechatApiError, shared_api
+from bot.adapters.wechat_oa.message import split_text
+from bot.config import get_settings
+from bot.delivery.channels.base import SendOutcome, SendResult
+from models import WechatTemplateSend
+
+TEXT_BYTES = 2000  # a customer-service text is cut at 2048 bytes
+
+OUTCOMES = {
+    ErrorKind.WINDOW_CLOSED: SendOutcome.REJECTED,
+    ErrorKind.WINDOW_QUOTA: SendOutcome.REJECTED,
+    ErrorKind.USER_REFUSED: SendOutcome.REJECTED,
+    ErrorKind.TOKEN: SendOutcome.RETRYABLE,
+    ErrorKind.API_QUOTA: SendOutcome.RETRYABLE,
+    ErrorKind.BUSY: SendOutcome.RETRYABLE,
+    ErrorKind.NOT_SENT: SendOutcome.RETRYABLE,
+    ErrorKind.UNCERTAIN: SendOutcome.UNKNOWN,
+    ErrorKind.OTHER: SendOutcome.REJECTED,
+}
+
+
+def result_of(error: WechatApiError) -> SendResult:
+    return SendResult(OUTCOMES[error.kind], str(error))
+
+
+class WechatChannel:
+    platform = "wechat"
+    max_length = 600  # characters; longer texts go out as several messages of at most 2000 bytes
+
+    def __init__(self, api: WechatApi | None = None) -> None:
+        self._api = api
+
+    @property
+    def api(self) -> WechatApi:
+        return self._api or shared_api()
+
+    def available(self) -> bool:
+        return self.api.configured
+
+    async def send_to_account(self, account_id: str, text: str) -> SendResult:
+        pieces = split_text(text, TEXT_BYTES)
+        for number, piece in enumerate(pieces):
+            try:
+                await self.api.send_text(account_id, piece)
+            except WechatApiError as error:
+                result = result_of(error)
+                if number:  # earlier parts went out: resending the whole text would repeat them
+                    outcome = result.outcome
+                    if outcome == SendOutcome.RETRYABLE:
+                        outcome = SendOutcome.UNKNOWN
+                    return SendResult(outcome, f"part {number + 1}/{len(pieces)}: {error}")
+                return result
+        return SendResult(SendOutcome.SENT)
+
+    async def send_to_group(self, group_id: str, text: str) -> SendResult:
+        return SendResult(SendOutcome.REJECTED, "the official account has no group chats")
+
+    async def send_template(
+        self,
+        openid: str,
+        kind: str,
+        data: dict[str, str],
+        *,
+        url: str | None = None,
+        outbox_id: int | None = None,
+    ) -> SendResult:
+        """A template message for a notice kind (template id from WECHAT_TEMPLATE_IDS)."""
+        template_id = get_settings().wechat_template_ids.get(kind)
+        if not template_id:
+            return SendResult(SendOutcome.REJECTED, f"no template configured for {kind!r}")
+        try:
+            msgid = await self.api.send_template(openid, template_id, data, url)
+        except WechatApiError as error:
+            return result_of(error)
+        if msgid:
+            await WechatTemplateSend.create(
+                msgid=msgid, openid=openid, template_id=template_id, outbox_id=outbox_id, sent_at=clock.now()
+            )
+        logger.info("wechat: template {} sent to {} as msgid {}", kind, openid, msgid)
+        return SendResult(SendOutcome.SENT, f"msgid {msgid}")

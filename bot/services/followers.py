@@ -1,0 +1,68 @@
+"""Official Account followers: follow / unfollow, venue QR check-in scenes, template receipts.
+
+Unfollowing marks the member's WeChat identity inactive (it is kept, with its history); following
+again with the same openid (WeChat keeps a follower's openid) makes it active again, so the member
+need not bind a second time.
+"""
+
+from __future__ import annotations
+
+from loguru import logger
+
+from bot import clock
+from bot.services import checkin
+from bot.services.actors import Sender, forget_account
+from models import Identity, Member, MemberStatus, OutboxMessage, OutboxStatus, WechatTemplateSend
+
+CHECKIN_SCENE = "checkin:"
+
+
+async def follow(sender: Sender) -> Member | None:
+    """The member behind a (re)followed account, its identity made active again; None if unbound."""
+    identity = (
+        await Identity.filter(platform=sender.platform, account_id=sender.account_id)
+        .select_related("member")
+        .first()
+    )
+    if identity is None or identity.member.status != MemberStatus.ACTIVE:
+        return None
+    if not identity.active:
+        await Identity.filter(id=identity.id).update(active=True)
+        forget_account(sender.platform, sender.account_id)
+    return identity.member
+
+
+async def unfollow(sender: Sender) -> bool:
+    """Mark the account's identity inactive (never deleted). Returns whether one was active."""
+    changed = await Identity.filter(
+        platform=sender.platform, account_id=sender.account_id, active=True
+    ).update(active=False)
+    forget_account(sender.platform, sender.account_id)
+    return bool(changed)
+
+
+def checkin_scene(scene: str) -> int | None:
+    """`checkin:<activity number>` → the number; anything else → None."""
+    if not scene.startswith(CHECKIN_SCENE):
+        return None
+    number = scene[len(CHECKIN_SCENE) :].strip()
+    return int(number) if number.isdigit() else None
+
+
+async def scan_checkin(sender: Sender, activity_id: int) -> checkin.CheckInResult:
+    """Check in by scanning the venue QR code: the scan counts as presenting the check-in code."""
+    return await checkin.check_in(sender, f"#{activity_id}", venue_verified=True)
+
+
+async def template_receipt(msgid: str, status: str) -> bool:
+    """Record TEMPLATESENDJOBFINISH; a refused delivery fails the outbox row it came from."""
+    send = await WechatTemplateSend.filter(msgid=msgid).first()
+    if send is None:
+        logger.info("wechat: receipt for unknown template msgid {}: {}", msgid, status)
+        return False
+    await WechatTemplateSend.filter(id=send.id).update(status=status[:64], finished_at=clock.now())
+    if send.outbox_id is not None and status != "success":
+        await OutboxMessage.filter(id=send.outbox_id).update(
+            status=OutboxStatus.FAILED, last_error=f"template receipt: {status}"[:255]
+        )
+    return True
