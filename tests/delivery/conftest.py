@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -86,18 +85,3 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         config.reset_settings_cache()
 
     return apply
-
-
-@pytest.fixture
-async def sqlite_file(tmp_path: Path) -> AsyncIterator[str]:
-    """This test's own database file, shared with the app subprocess."""
-    from bot import db as database
-    from tests import conftest
-
-    if conftest._current_url:
-        await database.disconnect()
-        conftest._current_url.clear()
-    url = f"sqlite://{tmp_path / 'bot.sqlite3'}"
-    await database.connect(url)
-    yield url
-    await database.disconnect()

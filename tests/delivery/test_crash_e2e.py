@@ -63,9 +63,9 @@ async def _wait_drained(app: AppProcess, within: float) -> None:
         await asyncio.sleep(0.3)
 
 
-async def test_kill9_mid_broadcast_delivers_each_message_once(sqlite_file: str, tmp_path: Path):
+async def test_kill9_mid_broadcast_delivers_each_message_once(shared_db_url: str, tmp_path: Path):
     member_ids = await _seed()
-    app = AppProcess(database_url=sqlite_file, env=APP_ENV, workdir=tmp_path)
+    app = AppProcess(database_url=shared_db_url, env=APP_ENV, workdir=tmp_path)
     peer = OneBotPeer(app.ws_url, app.token)
     try:
         app.start()
