@@ -194,9 +194,10 @@ class Dispatcher:
     def _has_room(self) -> bool:
         """Some lane can take more rows (rows for a full lane are put back, due a little later)."""
         settings = get_settings()
+        batch, lease = settings.delivery_claim_batch, settings.delivery_lease_seconds
+        # Claim again once a lane is half empty, not after every send (fewer claims put back).
         return not self.lanes or any(
-            len(lane.queue) < lane.capacity(settings.delivery_claim_batch, settings.delivery_lease_seconds)
-            for lane in self.lanes.values()
+            len(lane.queue) <= lane.capacity(batch, lease) // 2 for lane in self.lanes.values()
         )
 
     async def run_forever(self) -> None:
