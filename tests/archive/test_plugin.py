@@ -11,7 +11,6 @@ from nonebot.adapters.onebot.v11 import (
     MessageSegment,
     PrivateMessageEvent,
 )
-from nonebot.adapters.onebot.v11.event import Sender as OneBotSender
 from nonebot.adapters.onebot.v11.exception import ActionFailed
 from nonebug import App
 
@@ -19,45 +18,17 @@ from bot.render import render
 from models import ActivityType, AuditEntry, Consequence, ConsequenceStatus, OutboxMessage, Role
 from tests import factories
 from tests.archive import helpers
+from tests.qq_events import group_event, private_event
 
 STAFF_QQ, MEMBER_QQ = "5000", "10001"
 
 
 def private(qq: str, text: str) -> PrivateMessageEvent:
-    return PrivateMessageEvent(
-        time=1780000000,
-        self_id=1,
-        post_type="message",
-        sub_type="friend",
-        user_id=int(qq),
-        message_type="private",
-        message_id=1,
-        message=Message(text),
-        original_message=Message(text),
-        raw_message=text,
-        font=0,
-        sender=OneBotSender(user_id=int(qq)),
-        to_me=True,
-    )
+    return private_event(qq, text)
 
 
 def in_group(qq: str, text: str) -> GroupMessageEvent:
-    return GroupMessageEvent(
-        time=1780000000,
-        self_id=1,
-        post_type="message",
-        sub_type="normal",
-        user_id=int(qq),
-        group_id=7001,
-        message_type="group",
-        message_id=2,
-        message=Message(text),
-        original_message=Message(text),
-        raw_message=text,
-        font=0,
-        sender=OneBotSender(user_id=int(qq)),
-        to_me=False,
-    )
+    return group_event(qq, text)
 
 
 def text(value: str) -> Message:

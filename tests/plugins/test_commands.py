@@ -2,69 +2,36 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-from nonebot.adapters.onebot.v11 import Bot, GroupMessageEvent, Message, MessageSegment, PrivateMessageEvent
-from nonebot.adapters.onebot.v11.event import Sender as EventSender
+from nonebot.adapters.onebot.v11 import Bot, GroupMessageEvent, PrivateMessageEvent
 from nonebug import App
 
 from bot.render import render
 from models import Activity, Audience, Report, Role
 from tests import factories
-
-_ids = iter(range(1, 1_000_000))
+from tests.qq_events import group_event, private_event, reply
 
 
 def private(user_id: int, text: str) -> PrivateMessageEvent:
-    return PrivateMessageEvent(
-        time=int(time.time()),
-        self_id=10000,
-        post_type="message",
-        sub_type="friend",
-        user_id=user_id,
-        message_type="private",
-        message_id=next(_ids),
-        message=Message(text),
-        original_message=Message(text),
-        raw_message=text,
-        font=0,
-        sender=EventSender(user_id=user_id),
-        to_me=True,
-    )
+    return private_event(user_id, text)
 
 
 def group(user_id: int, text: str, group_id: int = 7001) -> GroupMessageEvent:
-    return GroupMessageEvent(
-        time=int(time.time()),
-        self_id=10000,
-        post_type="message",
-        sub_type="normal",
-        user_id=user_id,
-        group_id=group_id,
-        message_type="group",
-        message_id=next(_ids),
-        message=Message(text),
-        original_message=Message(text),
-        raw_message=text,
-        font=0,
-        sender=EventSender(user_id=user_id),
-        to_me=False,
-    )
+    return group_event(user_id, text, group_id)
 
 
-def text(value: str) -> Message:
-    return Message(MessageSegment.text(value))
+text = reply
 
 
 async def _exchange(app: App, *steps: tuple[PrivateMessageEvent | GroupMessageEvent, str | None]) -> None:
     """Feed events one by one; each expects exactly the given reply (None: the bot stays silent)."""
-    for event, reply in steps:
+    for event, expected in steps:
         async with app.test_matcher() as ctx:
             bot = ctx.create_bot(base=Bot)
             ctx.receive_event(bot, event)
-            if reply is not None:
-                ctx.should_call_send(event, text(reply), result={"message_id": 1})
+            if expected is not None:
+                ctx.should_call_send(event, text(expected), result={"message_id": 1})
             else:
                 ctx.should_not_pass_rule()
 
