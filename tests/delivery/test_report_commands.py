@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from nonebot.adapters.onebot.v11 import Bot, GroupMessageEvent, Message, MessageSegment, PrivateMessageEvent
-from nonebot.adapters.onebot.v11.event import Sender
+from nonebot.adapters.onebot.v11 import Bot
 from nonebug import App
 
 from bot.delivery import outbox
@@ -18,6 +15,7 @@ from bot.services import delivery_report
 from bot.services.errors import ServiceError
 from models import OutboxMessage, OutboxStatus, Role
 from tests import factories
+from tests.qq_events import group_event, private_event, reply
 
 
 async def _broadcast(registry) -> dict[str, int]:
@@ -79,57 +77,20 @@ async def test_unknown_batch_is_refused(db):
         delivery_report.normalise_batch("  ")
 
 
-def _private(user_id: int, text: str) -> PrivateMessageEvent:
-    return PrivateMessageEvent(
-        time=int(time.time()),
-        self_id=1,
-        post_type="message",
-        sub_type="friend",
-        user_id=user_id,
-        message_type="private",
-        message_id=1,
-        message=Message(text),
-        original_message=Message(text),
-        raw_message=text,
-        font=0,
-        sender=Sender(user_id=user_id, nickname="x"),
-        to_me=True,
-    )
-
-
-def _group(user_id: int, text: str) -> GroupMessageEvent:
-    return GroupMessageEvent(
-        time=int(time.time()),
-        self_id=1,
-        post_type="message",
-        sub_type="normal",
-        user_id=user_id,
-        message_type="group",
-        group_id=7001,
-        message_id=1,
-        message=Message(text),
-        original_message=Message(text),
-        raw_message=text,
-        font=0,
-        sender=Sender(user_id=user_id),
-        to_me=False,
-    )
-
-
 async def _say(app: App, event, expected: str) -> None:
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot)
         ctx.receive_event(bot, event)
-        ctx.should_call_send(event, Message(MessageSegment.text(expected)), result={"message_id": 1})
+        ctx.should_call_send(event, reply(expected), result={"message_id": 1})
 
 
-async def test_commands_for_staff_in_private(app: App, db, clock, registry):
+async def test_commands_for_staff_inprivate_event(app: App, db, clock, registry):
     await _broadcast(registry)
     await factories.member("周文清", role=Role.STAFF, qq="20001")
     status = await delivery_report.batch_status("7")
-    await _say(app, _private(20001, "送达 7"), render("delivery/status.j2", s=status))
+    await _say(app, private_event(20001, "送达 7"), render("delivery/status.j2", s=status))
     await _say(
-        app, _private(20001, "补发 7"), render("delivery/resent.j2", r=delivery_report.Resent("7", 1, 1))
+        app, private_event(20001, "补发 7"), render("delivery/resent.j2", r=delivery_report.Resent("7", 1, 1))
     )
     assert await OutboxMessage.filter(batch="7", status=OutboxStatus.PENDING).count() == 1
 
@@ -137,10 +98,10 @@ async def test_commands_for_staff_in_private(app: App, db, clock, registry):
 async def test_commands_refuse_members_and_group_chats(app: App, db, clock, registry):
     await _broadcast(registry)
     await factories.member("周文清", role=Role.STAFF, qq="20001")
-    await _say(app, _private(10001, "送达 7"), render("common/staff_only.j2"))
-    await _say(app, _private(10001, "补发 7"), render("common/staff_only.j2"))
-    await _say(app, _group(20001, "送达 7"), render("common/private_only.j2"))
-    await _say(app, _private(20001, "送达"), render("delivery/usage.j2"))
+    await _say(app, private_event(10001, "送达 7"), render("common/staff_only.j2"))
+    await _say(app, private_event(10001, "补发 7"), render("common/staff_only.j2"))
+    await _say(app, group_event(20001, "送达 7"), render("common/private_only.j2"))
+    await _say(app, private_event(20001, "送达"), render("delivery/usage.j2"))
     assert await OutboxMessage.filter(batch="7", status=OutboxStatus.FAILED).count() == 1
 
 
