@@ -14,7 +14,7 @@ from bot.config import get_settings
 from bot.delivery import channels
 from bot.delivery.channels.base import (
     FALLBACK_CODES,
-    WINDOW_CLOSED,
+    NEEDS_FALLBACK,
     FallbackChannel,
     OutgoingText,
     SendOutcome,
@@ -65,7 +65,7 @@ async def deliver(job: Job, routes: Sequence[Route], text: str) -> Outcome:
     last: Outcome | None = None
     for route in routes:
         result = await _call(route, text)
-        if result.outcome == SendOutcome.REJECTED and result.code == WINDOW_CLOSED:
+        if result.outcome == SendOutcome.REJECTED and result.code in NEEDS_FALLBACK:
             result = await _fallback(route, job, text) or result
         last = Outcome(job, route.platform, result)
         may_try_next = isinstance(job.recipient, MemberRecipient)

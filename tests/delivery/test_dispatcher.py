@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot import clock as clock_module
 from bot.delivery import dispatcher, outbox, store
-from bot.delivery.channels.base import NO_FALLBACK, WINDOW_CLOSED, SendOutcome, SendResult
+from bot.delivery.channels.base import NO_FALLBACK, WINDOW_CLOSED, WINDOW_QUOTA, SendOutcome, SendResult
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient
 from models import Identity, OutboxMessage, OutboxStatus
@@ -145,6 +145,18 @@ async def test_window_closed_uses_fallback_hook_then_next_channel(db, clock, reg
     row = await _row("f2")
     assert (row.status, row.channel) == (OutboxStatus.SENT, "qq")
     assert [address for _, address, _ in qq.sent] == ["10002"]
+
+
+async def test_window_quota_also_goes_to_the_fallback(db, clock, registry, configure):
+    configure(delivery_order=["wechat", "qq"])
+    used_up = SendResult(SendOutcome.REJECTED, "45047 out of response count limit", WINDOW_QUOTA)
+    wechat = registry("wechat", cls=FallbackFake, script={"o1": [used_up]})
+    member = await factories.member("甲", qq="10001")
+    await Identity.create(member=member, platform="wechat", account_id="o1")
+    await _enqueue("q", MemberRecipient(member.id))
+    await Dispatcher().drain()
+    assert [account for account, _ in wechat.fallbacks] == ["o1"]
+    assert (await _row("q")).status == OutboxStatus.SENT
 
 
 async def test_window_closed_without_other_channel_fails_with_reason(db, clock, registry, configure):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.delivery.channels.base import (
     NO_FALLBACK,
     WINDOW_CLOSED,
+    WINDOW_QUOTA,
     Channel,
     ChannelLimits,
     OutgoingText,
@@ -36,6 +37,7 @@ def clear() -> None:
 __all__ = [
     "NO_FALLBACK",
     "WINDOW_CLOSED",
+    "WINDOW_QUOTA",
     "Channel",
     "ChannelLimits",
     "OutgoingText",

@@ -18,13 +18,14 @@ A channel is registered under its platform name (`channels.register`). It declar
 - `UNKNOWN`: it may have been delivered (timeout, OneBot retcode 1200): never resent blindly.
 
 "Needs another way" (WeChat's 48-hour customer-service window): a channel that cannot reach this
-account with a free-form message right now returns `REJECTED` with `code=WINDOW_CLOSED`.
+account with a free-form message right now returns `REJECTED` with `code=WINDOW_CLOSED` (or
+`WINDOW_QUOTA` when the window's allowance is used up).
 The dispatcher then
 
 1. calls the channel's optional fallback hook `send_fallback(account_id, message: OutgoingText)` if it
    has one (e.g. WeChat: the template message configured for `message.kind`); its result counts as the
    result of this channel, and `REJECTED` with `code=NO_FALLBACK` means "no template for this kind";
-2. if that is missing or also refused with `WINDOW_CLOSED` / `NO_FALLBACK`, tries the member's next
+2. if that is missing or also refused with one of these codes or `NO_FALLBACK`, tries the member's next
    bound channel in `settings.delivery_order`;
 3. if no channel is left, the row fails with the last channel's reason.
 
@@ -41,10 +42,12 @@ import nonebot
 
 B = TypeVar("B")
 
-# Reason codes a channel may put in SendResult.code.
+# Reason codes a channel may put in SendResult.code (the WeChat API client's ErrorKind values).
 WINDOW_CLOSED = "window_closed"  # free-form messages not allowed now: use the fallback or next channel
+WINDOW_QUOTA = "window_quota"  # the free-form messages allowed in this window are used up: the same
 NO_FALLBACK = "no_fallback"  # the fallback hook has nothing for this kind of message
-FALLBACK_CODES = frozenset({WINDOW_CLOSED, NO_FALLBACK})
+NEEDS_FALLBACK = frozenset({WINDOW_CLOSED, WINDOW_QUOTA})
+FALLBACK_CODES = NEEDS_FALLBACK | {NO_FALLBACK}
 
 
 class SendOutcome(StrEnum):
