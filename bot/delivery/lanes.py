@@ -137,6 +137,7 @@ class Lane:
         for job, routes in chunk:
             if job.id not in marked:
                 continue
+            marked.discard(job.id)  # the same row twice in a queue (re-claimed after a lease): once
             if not first:
                 await self.pacer.wait()
             first = False

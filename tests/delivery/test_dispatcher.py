@@ -259,3 +259,13 @@ async def test_finished_batch_reports_unreachable_members_to_staff(db, clock, re
     assert len(notices) == 1 and "孙无名" in notices[0] and "林建国" not in notices[0]
     report = await OutboxMessage.get(dedupe_key=f"delivery-unreachable:42:{staff.id}")
     assert report.status == OutboxStatus.SENT
+
+
+async def test_a_row_queued_twice_is_sent_once(db, clock, registry):
+    qq = registry("qq")
+    await _enqueue("d", AccountRecipient("qq", "1"))
+    dispatcher = Dispatcher(owner="me")
+    _, per_lane = await dispatcher.claim_and_plan(10)
+    [(key, items)] = per_lane.items()
+    await dispatcher.lane(key).process(items + items)  # e.g. re-claimed by itself after its lease
+    assert len(qq.sent) == 1 and (await _row("d")).status == OutboxStatus.SENT
