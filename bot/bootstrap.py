@@ -24,6 +24,10 @@ async def startup() -> None:
 
         await seed()
     await scheduler.start(settings)
+    if settings.delivery_report_unreachable:
+        from bot.services.delivery_report import notify_unreachable
+
+        dispatcher.on_batch_finished(notify_unreachable)
     _tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
 
 

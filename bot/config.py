@@ -79,6 +79,26 @@ class Settings(BaseModel):
     delivery_max_attempts: int = Field(5, ge=1, description="Tries before a message is failed")
     delivery_retry_base_seconds: float = Field(30.0, gt=0, description="First retry delay, doubled each try")
     dispatch_interval_seconds: float = Field(2.0, gt=0, description="How often the outbox is polled")
+    delivery_claim_batch: int = Field(100, ge=1, description="Rows claimed per statement")
+    delivery_lease_seconds: float = Field(
+        120.0, gt=0, description="A claim older than this is abandoned: re-queued, or unknown if sending"
+    )
+    delivery_offline_retry_seconds: float = Field(
+        15.0, gt=0, description="Wait before retrying a member whose bound channels are all offline"
+    )
+    qq_group_interval_seconds: float = Field(3.0, ge=0, description="Pause between two QQ group messages")
+    qq_group_jitter_seconds: float = Field(2.0, ge=0, description="Random extra pause, 0..this, for groups")
+    qq_private_interval_seconds: float = Field(1.0, ge=0, description="Pause between two QQ private messages")
+    qq_private_jitter_seconds: float = Field(0.5, ge=0, description="Random extra pause, 0..this, private")
+    qq_daily_cap: int = Field(
+        1500, ge=0, description="Most messages the QQ account sends per local day (0: no cap)"
+    )
+    quiet_hours_start: str = Field("22:00", description="Local HH:MM: non-urgent private messages wait")
+    quiet_hours_end: str = Field("07:30", description="Local HH:MM: quiet hours end (= start: off)")
+    quiet_hours_groups: bool = Field(False, description="Hold non-urgent group messages in quiet hours too")
+    delivery_report_unreachable: bool = Field(
+        True, description="Tell staff privately who could not be reached once a broadcast batch is done"
+    )
 
     report_title_max: int = Field(50, ge=5, description="Longest 社情民意 title, in characters")
     report_content_max: int = Field(2000, ge=20, description="Longest 社情民意 content, in characters")

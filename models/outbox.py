@@ -1,4 +1,10 @@
-"""The outbox: one row per message the bot sends on its own initiative, per recipient."""
+"""The outbox: one row per message the bot sends on its own initiative, per recipient.
+
+Life of a row: pending -> claimed (a dispatcher took it, nothing attempted yet) -> sending (recorded
+just before the platform call) -> sent / failed / unknown / unreachable, or back to pending for a
+retry. A claimed row whose lease expired is safe to claim again; a sending row whose lease expired
+may have reached the platform and ends unknown, never resent blindly.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from tortoise.models import Model
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    CLAIMED = "claimed"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
@@ -30,6 +37,8 @@ class OutboxMessage(Model):
     attempts = fields.IntField(default=0)
     due_at = fields.DatetimeField(db_index=True)
     claimed_at = fields.DatetimeField(null=True)
+    claimed_by = fields.CharField(max_length=64, default="", description="dispatcher instance holding it")
+    attempted_at = fields.DatetimeField(null=True, description="last hand-over to a platform began")
     channel = fields.CharField(max_length=16, default="", description="platform it went out on")
     last_error = fields.CharField(max_length=255, default="")
     sent_at = fields.DatetimeField(null=True)
@@ -37,4 +46,4 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox"
-        indexes = (("status", "due_at"),)
+        indexes = (("status", "due_at"), ("channel", "attempted_at"))

@@ -1,22 +1,47 @@
-"""The dispatcher drains due outbox rows: render, route, send, and record one final state per row."""
+"""The dispatcher drains due outbox rows: claim, route, pace, send, and record one final state per row.
+
+- Claim: up to `delivery_claim_batch` due rows in one statement (SKIP LOCKED on PostgreSQL, see
+  `store`), urgent rows first. Several processes may dispatch on PostgreSQL; SQLite is one process.
+- Plan: look up every member's bound identities in one query; rows with no bound channel end
+  `unreachable` (staff are told, see `bot.services.delivery_report`); rows whose channels are all
+  offline go back to pending for `delivery_offline_retry_seconds` (not an attempt); non-urgent private
+  rows due in quiet hours wait for their end (`quiet`).
+- Send: each lane (platform x group/private) has its own pacing, daily cap and worker, so a slow or
+  paced lane never holds up another. A lane records `sending` before each platform call and the
+  outcome after it (`lanes`), so that after a crash "never attempted" (re-sent once) and "in flight"
+  (ends unknown, never resent) can be told apart.
+- Recover: claims older than `delivery_lease_seconds` go back to pending; rows left `sending` that
+  long end `unknown`.
+
+`dispatch_once()` runs one claim to the end (tests, benchmarks); `run_forever()` is the service loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from loguru import logger
 
 from bot import clock
 from bot.config import get_settings
-from bot.delivery import channels, recipients
-from bot.delivery.channels import SendOutcome, SendResult
-from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient, Recipient
-from bot.render import render
-from models import Identity, OutboxMessage, OutboxStatus
+from bot.delivery import channels, quiet, store
+from bot.delivery.channels.base import limits_of
+from bot.delivery.lanes import DailyCap, Item, Lane
+from bot.delivery.pacing import Monotonic, Pacer, Sleep
+from bot.delivery.routing import is_private, routes_for
+from bot.delivery.store import Job
+from models import OutboxStatus
 
+BatchHook = Callable[[str], Awaitable[None]]
+_batch_hooks: list[BatchHook] = []
 _wake = asyncio.Event()
 
 
@@ -25,102 +50,197 @@ def wake() -> None:
     _wake.set()
 
 
-async def _send_to_member(recipient: MemberRecipient, text: str) -> tuple[str, SendResult | None]:
-    identities = await Identity.filter(member_id=recipient.member_id, active=True)
-    by_platform = {identity.platform: identity for identity in identities}
-    for platform in get_settings().delivery_order:
-        identity = by_platform.get(platform)
-        channel = channels.get(platform)
-        if identity is None or channel is None or not channel.available():
-            continue
-        return platform, await channel.send_to_account(identity.account_id, text)
-    return "", None
+def on_batch_finished(hook: BatchHook) -> None:
+    """Call `hook(batch)` when the last open row of a broadcast batch reaches a final state."""
+    if hook not in _batch_hooks:
+        _batch_hooks.append(hook)
 
 
-async def send(recipient: Recipient, text: str) -> tuple[str, SendResult | None]:
-    """Route one text; (platform, None) means no reachable channel for this recipient."""
-    if isinstance(recipient, MemberRecipient):
-        return await _send_to_member(recipient, text)
-    channel = channels.get(recipient.platform)
-    if channel is None or not channel.available():
-        return recipient.platform, None
-    if isinstance(recipient, GroupRecipient):
-        return recipient.platform, await channel.send_to_group(recipient.group_id, text)
-    assert isinstance(recipient, AccountRecipient)
-    return recipient.platform, await channel.send_to_account(recipient.account_id, text)
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        owner: str | None = None,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.owner = owner or f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._sleep, self._monotonic, self._rand = sleep, monotonic, rand
+        self.lanes: dict[str, Lane] = {}
+        self._caps: dict[str, DailyCap] = {}
+        self._touched: set[str] = set()
+        self._recovered_at = float("-inf")
 
+    # -- lanes ---------------------------------------------------------------------------------
+    def lane(self, key: str) -> Lane:
+        found = self.lanes.get(key)
+        if found is None:
+            platform, _, kind = key.partition(":")
+            limits = limits_of(channels.get(platform))
+            pace = limits.group if kind == "group" else limits.private
+            pacer = Pacer(pace, sleep=self._sleep, monotonic=self._monotonic, rand=self._rand)
+            cap = self._caps.setdefault(platform, DailyCap(platform, self._monotonic))
+            found = Lane(key, platform, limits, pacer, cap, self.owner, self._done)
+            self.lanes[key] = found
+        return found
 
-def _backoff(attempts: int) -> timedelta:
-    base = get_settings().delivery_retry_base_seconds * (2 ** (attempts - 1))
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+    def _done(self, jobs: Sequence[Job]) -> None:
+        self._touched.update(job.batch for job in jobs if job.batch)
 
-
-async def _deliver(row: OutboxMessage) -> OutboxStatus:
-    settings = get_settings()
-    now = clock.now()
-    try:
-        text = render(row.template, **row.context)
-        platform, result = await send(recipients.load(row.recipient), text)
-    except Exception as exc:  # a broken template or recipient: record it, never crash the loop
-        logger.exception("outbox row {} could not be delivered", row.id)
-        platform, result = "", SendResult(SendOutcome.REJECTED, f"{type(exc).__name__}: {exc}")
-    attempts = row.attempts + 1
-    fields: dict[str, object] = {"attempts": attempts, "channel": platform, "claimed_at": None}
-    if result is None:
-        if attempts < settings.delivery_max_attempts:
-            fields.update(
-                status=OutboxStatus.PENDING, due_at=now + _backoff(attempts), last_error="no channel"
+    # -- one round -----------------------------------------------------------------------------
+    async def recover(self, force: bool = False) -> None:
+        lease = get_settings().delivery_lease_seconds
+        if not force and self._monotonic() - self._recovered_at < min(lease / 4, 30):
+            return
+        self._recovered_at = self._monotonic()
+        requeued, unknown = await store.recover(clock.now(), timedelta(seconds=lease))
+        if requeued or unknown:
+            logger.warning(
+                "outbox recovery: {} abandoned claims re-queued, {} in-flight rows unknown", requeued, unknown
             )
-        else:
-            fields.update(status=OutboxStatus.UNREACHABLE, last_error="no reachable channel")
-    elif result.outcome == SendOutcome.SENT:
-        fields.update(status=OutboxStatus.SENT, sent_at=now, last_error="")
-    elif result.outcome == SendOutcome.UNKNOWN:
-        fields.update(status=OutboxStatus.UNKNOWN, last_error=result.detail[:255])
-    elif result.outcome == SendOutcome.RETRYABLE and attempts < settings.delivery_max_attempts:
-        fields.update(
-            status=OutboxStatus.PENDING, due_at=now + _backoff(attempts), last_error=result.detail[:255]
+
+    async def claim_and_plan(self, limit: int) -> tuple[int, dict[str, list[Item]]]:
+        """Claim due rows and settle those that are not to be sent now. Returns (claimed, per lane)."""
+        now = clock.now()
+        jobs = await store.claim(self.owner, now, limit)
+        if not jobs:
+            return 0, {}
+        routes = await routes_for(jobs)
+        settings = get_settings()
+        quiet_end = quiet.quiet_until(now)
+        unreachable: list[int] = []
+        offline: list[int] = []
+        held: list[int] = []
+        per_lane: dict[str, list[Item]] = {}
+        for job in jobs:
+            candidates = routes[job.id]
+            if not candidates:
+                unreachable.append(job.id)
+                continue
+            if quiet_end is not None and quiet.holds(private=is_private(job), urgent=job.urgent):
+                held.append(job.id)
+                continue
+            live = [r for r in candidates if (ch := channels.get(r.platform)) is not None and ch.available()]
+            if not live:
+                offline.append(job.id)
+                continue
+            per_lane.setdefault(live[0].lane, []).append((job, live))
+        await store.finish(
+            self.owner,
+            unreachable,
+            from_states=(OutboxStatus.CLAIMED,),
+            status=OutboxStatus.UNREACHABLE,
+            last_error="no bound channel",
         )
-    else:
-        fields.update(status=OutboxStatus.FAILED, last_error=result.detail[:255])
-    await OutboxMessage.filter(id=row.id).update(**fields)
-    return fields["status"]  # type: ignore[return-value]
+        if held:
+            await store.release(self.owner, held, quiet_end, "quiet hours")  # type: ignore[arg-type]
+        if offline:
+            delay = timedelta(seconds=settings.delivery_offline_retry_seconds)
+            await store.release(self.owner, offline, now + delay, "channel offline")
+        lost = set(unreachable)
+        self._done([job for job in jobs if job.id in lost])
+        return len(jobs), per_lane
+
+    async def finish_batches(self) -> None:
+        """Run the batch hooks for every touched batch that has no open row left."""
+        touched, self._touched = self._touched, set()
+        for batch in sorted(touched):
+            if await store.batch_is_open(batch):
+                continue
+            for hook in list(_batch_hooks):
+                try:
+                    await hook(batch)
+                except Exception:
+                    logger.exception("batch hook failed for batch {}", batch)
+
+    async def dispatch_once(self, limit: int | None = None) -> int:
+        """Claim up to `limit` due rows and take each to a final (or later) state now."""
+        await self.recover()
+        claimed, per_lane = await self.claim_and_plan(limit or get_settings().delivery_claim_batch)
+        if per_lane:
+            await asyncio.gather(*(self.lane(key).process(items) for key, items in per_lane.items()))
+        await self.finish_batches()
+        return claimed
+
+    async def drain(self, max_rounds: int = 10_000) -> int:
+        """Dispatch until nothing is due (tests and benchmarks). Returns rows handled."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = await self.dispatch_once()
+            if not handled:
+                break
+            total += handled
+        return total
+
+    # -- service loop --------------------------------------------------------------------------
+    async def _feed(self) -> int:
+        """Claim while some lane has room; rows for a full lane wait their turn in the table."""
+        settings = get_settings()
+        batch, lease = settings.delivery_claim_batch, settings.delivery_lease_seconds
+        claimed, per_lane = await self.claim_and_plan(batch)
+        for key, items in per_lane.items():
+            lane = self.lane(key)
+            if lane.task is None or lane.task.done():
+                lane.task = asyncio.create_task(lane.run(), name=f"outbox-lane-{key}")
+            room = max(0, lane.capacity(batch, lease) - len(lane.queue))
+            lane.push(items[:room])
+            rest = items[room:]
+            if rest:
+                later = clock.now() + timedelta(seconds=lane.pacer.expected_wait(len(lane.queue)))
+                await store.release(self.owner, [job.id for job, _ in rest], later)
+        return claimed
+
+    def _has_room(self) -> bool:
+        """Some lane can take more rows (rows for a full lane are put back, due a little later)."""
+        settings = get_settings()
+        batch, lease = settings.delivery_claim_batch, settings.delivery_lease_seconds
+        # Claim again once a lane is half empty, not after every send (fewer claims put back).
+        return not self.lanes or any(
+            len(lane.queue) <= lane.capacity(batch, lease) // 2 for lane in self.lanes.values()
+        )
+
+    async def run_forever(self) -> None:
+        interval = get_settings().dispatch_interval_seconds
+        try:
+            while True:
+                claimed = 0
+                try:
+                    await self.recover()
+                    if self._has_room():
+                        claimed = await self._feed()
+                    await self.finish_batches()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("dispatcher tick failed")
+                if claimed and self._has_room():
+                    await asyncio.sleep(0)
+                    continue
+                _wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_wake.wait(), timeout=interval)
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        tasks = [lane.task for lane in self.lanes.values() if lane.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for lane in self.lanes.values():
+            lane.queue.clear()
+            lane.task = None
+        with contextlib.suppress(Exception):
+            await store.release_all(self.owner)
 
 
 async def dispatch_once(limit: int = 100) -> int:
-    """Claim up to `limit` due rows in one statement and deliver them. Returns how many were handled."""
-    now = clock.now()
-    ids = (
-        await OutboxMessage.filter(status=OutboxStatus.PENDING, due_at__lte=now)
-        .order_by("id")
-        .limit(limit)
-        .values_list("id", flat=True)
-    )
-    if not ids:
-        return 0
-    await OutboxMessage.filter(id__in=list(ids), status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.SENDING, claimed_at=now
-    )
-    rows = await OutboxMessage.filter(id__in=list(ids), status=OutboxStatus.SENDING, claimed_at=now).order_by(
-        "id"
-    )
-    for row in rows:
-        await _deliver(row)
-    return len(rows)
+    """One claim with a fresh dispatcher (kept for callers of the original API)."""
+    return await Dispatcher().dispatch_once(limit)
 
 
 async def run_forever() -> None:
-    interval = get_settings().dispatch_interval_seconds
-    while True:
-        try:
-            handled = await dispatch_once()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("dispatcher tick failed")
-            handled = 0
-        if handled:
-            continue
-        _wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_wake.wait(), timeout=interval)
+    await Dispatcher().run_forever()

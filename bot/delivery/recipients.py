@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -39,7 +39,10 @@ _TYPES: dict[str, type[Recipient]] = {
 
 
 def dump(recipient: Recipient) -> dict[str, Any]:
-    return {"type": recipient.type, **asdict(recipient)}
+    data: dict[str, Any] = {"type": recipient.type}
+    for name in recipient.__dataclass_fields__:
+        data[name] = getattr(recipient, name)
+    return data
 
 
 def load(data: dict[str, Any]) -> Recipient:

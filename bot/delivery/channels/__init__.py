@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from bot.delivery.channels.base import Channel, SendOutcome, SendResult
+from bot.delivery.channels.base import (
+    NO_FALLBACK,
+    WINDOW_CLOSED,
+    WINDOW_QUOTA,
+    Channel,
+    ChannelLimits,
+    OutgoingText,
+    Pace,
+    SendOutcome,
+    SendResult,
+    limits_of,
+)
 
 _REGISTRY: dict[str, Channel] = {}
 
@@ -23,4 +34,19 @@ def clear() -> None:
     _REGISTRY.clear()
 
 
-__all__ = ["Channel", "SendOutcome", "SendResult", "clear", "get", "register", "registered"]
+__all__ = [
+    "NO_FALLBACK",
+    "WINDOW_CLOSED",
+    "WINDOW_QUOTA",
+    "Channel",
+    "ChannelLimits",
+    "OutgoingText",
+    "Pace",
+    "SendOutcome",
+    "SendResult",
+    "clear",
+    "get",
+    "limits_of",
+    "register",
+    "registered",
+]

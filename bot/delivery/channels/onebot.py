@@ -1,34 +1,78 @@
-"""QQ through a connected OneBot V11 implementation."""
+"""QQ through a connected OneBot V11 implementation (go-cqhttp, NapCat, Lagrange, LLOneBot).
+
+How a failed call is classified (OneBot V11 `retcode`, with go-cqhttp's meanings):
+
+| what happened                                  | outcome   | why                                           |
+|------------------------------------------------|-----------|-----------------------------------------------|
+| status ok, retcode 0 (or status async, rc 1)   | SENT      | accepted by the implementation                |
+| 100 bad/missing parameter, muted, risk control | REJECTED  | the same request fails again; staff must look |
+| 102 no permission (not in the group/no friend) | REJECTED  | same                                          |
+| 103 operation failed (rights, file system)     | REJECTED  | same                                          |
+| 104 credentials (cookie/CSRF) expired          | RETRYABLE | refused before sending; a re-login fixes it   |
+| 201 worker pool not initialised                | RETRYABLE | the call never ran                            |
+| 1200 implementation could not confirm the send | UNKNOWN   | QQ may still have delivered it                |
+| 1400 bad request, 1404 no such API             | REJECTED  | a resend is the same bad request              |
+| 1401 / 1403 token missing / refused            | RETRYABLE | refused at the door; fixed by configuration   |
+| any other retcode                              | REJECTED  | refused, reason kept for staff                |
+| no connection (ApiNotAvailable)                | RETRYABLE | nothing left the process                      |
+| timeout / network error after sending          | UNKNOWN   | the frame may have reached QQ                 |
+| anything else                                  | UNKNOWN   | cannot tell: never resend blindly             |
+"""
 
 from __future__ import annotations
 
-from nonebot.adapters.onebot.v11 import ActionFailed, Bot, Message, MessageSegment, NetworkError
+from nonebot.adapters.onebot.v11 import (
+    ActionFailed,
+    ApiNotAvailable,
+    Bot,
+    Message,
+    MessageSegment,
+    NetworkError,
+)
 
-from bot.delivery.channels.base import SendOutcome, SendResult, connected_bot
+from bot.config import get_settings
+from bot.delivery.channels.base import ChannelLimits, Pace, SendOutcome, SendResult, connected_bot
 
-# retcode 1200: the implementation could not confirm the send; QQ may still have delivered it.
-UNCERTAIN_RETCODES = {1200}
-RETRYABLE_RETCODES = {1400, 1401}
+UNCERTAIN_RETCODES = frozenset({1200})
+RETRYABLE_RETCODES = frozenset({104, 201, 1401, 1403})
+REJECTED_RETCODES = frozenset({100, 102, 103, 1400, 1404})
 
 
-def classify_failure(exc: Exception) -> SendResult:
+def classify_failure(exc: BaseException) -> SendResult:
+    """Turn an exception from `call_api` into a SendResult (see the module table)."""
     if isinstance(exc, ActionFailed):
         info = getattr(exc, "info", {}) or {}
         retcode = info.get("retcode")
-        detail = f"retcode {retcode}: {info.get('wording') or info.get('msg') or ''}".strip()
+        reason = info.get("wording") or info.get("msg") or info.get("message") or ""
+        detail = f"retcode {retcode}: {reason}".strip().rstrip(":")
+        code = str(retcode)
         if retcode in UNCERTAIN_RETCODES:
-            return SendResult(SendOutcome.UNKNOWN, detail)
+            return SendResult(SendOutcome.UNKNOWN, detail, code)
         if retcode in RETRYABLE_RETCODES:
-            return SendResult(SendOutcome.RETRYABLE, detail)
-        return SendResult(SendOutcome.REJECTED, detail)
+            return SendResult(SendOutcome.RETRYABLE, detail, code)
+        return SendResult(SendOutcome.REJECTED, detail, code)
+    if isinstance(exc, ApiNotAvailable):
+        return SendResult(SendOutcome.RETRYABLE, "no OneBot connection", "offline")
     if isinstance(exc, NetworkError):  # includes the API call timing out: it may have gone out
-        return SendResult(SendOutcome.UNKNOWN, f"network: {exc}")
-    return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}")
+        return SendResult(SendOutcome.UNKNOWN, f"network: {exc.msg or exc!r}", "network")
+    if isinstance(exc, TimeoutError):
+        return SendResult(SendOutcome.UNKNOWN, "timeout", "timeout")
+    return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}", "error")
 
 
 class OneBotChannel:
     platform = "qq"
     max_length = 4500
+
+    @property
+    def limits(self) -> ChannelLimits:
+        settings = get_settings()
+        return ChannelLimits(
+            group=Pace(settings.qq_group_interval_seconds, settings.qq_group_jitter_seconds),
+            private=Pace(settings.qq_private_interval_seconds, settings.qq_private_jitter_seconds),
+            daily_cap=settings.qq_daily_cap,
+            inflight=1,
+        )
 
     def _bot(self) -> Bot | None:
         return connected_bot(Bot)
@@ -39,7 +83,7 @@ class OneBotChannel:
     async def _call(self, action: str, **params: object) -> SendResult:
         bot = self._bot()
         if bot is None:
-            return SendResult(SendOutcome.RETRYABLE, "no OneBot connection")
+            return SendResult(SendOutcome.RETRYABLE, "no OneBot connection", "offline")
         try:
             await bot.call_api(action, **params)
         except Exception as exc:

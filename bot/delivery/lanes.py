@@ -1,0 +1,163 @@
+"""A lane is one platform's group or private traffic: its own pacing, daily cap and worker.
+
+A lane sends its rows in chunks of the channel's `inflight` size: for each chunk it renders the
+texts, records `sending` in one UPDATE, calls the platform, then records the outcomes in a few
+UPDATEs. A crash between the two writes leaves at most `inflight` rows in `sending`, which end
+`unknown` after the lease; rows merely claimed go back to pending and are sent once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from loguru import logger
+
+from bot import clock
+from bot.delivery import sending, store
+from bot.delivery.channels.base import ChannelLimits
+from bot.delivery.pacing import Pacer
+from bot.delivery.routing import Route
+from bot.delivery.store import Job
+from bot.render import render
+
+Item = tuple[Job, list[Route]]
+
+
+class DailyCap:
+    """Messages per local day for one platform account, counted in the outbox (all processes)."""
+
+    REFRESH_SECONDS = 10.0
+
+    def __init__(self, platform: str, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.platform = platform
+        self._monotonic = monotonic
+        self._day: object = None
+        self._count = 0
+        self._read_at = float("-inf")
+
+    async def remaining(self, cap: int) -> int:
+        if cap <= 0:
+            return 1 << 30
+        local = clock.local_now()
+        if self._day != local.date() or self._monotonic() - self._read_at > self.REFRESH_SECONDS:
+            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+            self._count = await store.count_attempted(self.platform, midnight)
+            self._day, self._read_at = local.date(), self._monotonic()
+        return max(0, cap - self._count)
+
+    def used(self, n: int) -> None:
+        self._count += n
+
+    @staticmethod
+    def next_day() -> datetime:
+        local = clock.local_now()
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        return midnight.astimezone(UTC)
+
+
+class Lane:
+    def __init__(
+        self,
+        key: str,
+        platform: str,
+        limits: ChannelLimits,
+        pacer: Pacer,
+        cap: DailyCap,
+        owner: str,
+        on_done: Callable[[Sequence[Job]], None],
+    ) -> None:
+        self.key = key
+        self.platform = platform
+        self.limits = limits
+        self.pacer = pacer
+        self.cap = cap
+        self.owner = owner
+        self._on_done = on_done
+        self.queue: deque[Item] = deque()
+        self._ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.seconds_per_send = 0.0  # measured (moving average), pauses and database writes included
+
+    def capacity(self, claim_batch: int, lease_seconds: float) -> int:
+        """How many rows may wait here: what the lane sends within half a lease."""
+        per_send = max(self.pacer.expected_wait(1), self.seconds_per_send)
+        if per_send <= 0:
+            return 2 * claim_batch
+        return max(1, min(2 * claim_batch, int(lease_seconds / 2 / per_send)))
+
+    def push(self, items: Sequence[Item]) -> None:
+        self.queue.extend(items)
+        self._ready.set()
+
+    async def process(self, items: Sequence[Item]) -> None:
+        """Send these rows now, chunk by chunk (used directly by `dispatch_once`)."""
+        size = max(1, self.limits.inflight)
+        pending = list(items)
+        while pending:
+            chunk, pending = pending[:size], pending[size:]
+            left = await self.cap.remaining(self.limits.daily_cap)
+            if left < len(chunk):
+                over = chunk[left:] + pending
+                chunk, pending = chunk[:left], []
+                await store.release(self.owner, [j.id for j, _ in over], DailyCap.next_day(), "daily cap")
+                self._on_done([j for j, _ in over])
+            if chunk:
+                await self._send_chunk(chunk)
+
+    async def _send_chunk(self, chunk: Sequence[Item]) -> None:
+        started = time.monotonic()
+        await self._send_chunk_now(chunk)
+        took = (time.monotonic() - started) / max(1, len(chunk))
+        previous = self.seconds_per_send
+        self.seconds_per_send = took if not previous else 0.8 * previous + 0.2 * took
+
+    async def _send_chunk_now(self, chunk: Sequence[Item]) -> None:
+        texts: dict[int, str] = {}
+        broken: list[tuple[Job, str]] = []
+        for job, _ in chunk:
+            try:
+                texts[job.id] = render(job.template, **job.context)
+            except Exception as exc:
+                logger.warning("outbox row {}: template {} failed: {!r}", job.id, job.template, exc)
+                broken.append((job, f"template: {type(exc).__name__}: {exc}"))
+        if broken:
+            await sending.fail_unsent(self.owner, broken)
+        if not texts:
+            self._on_done([job for job, _ in chunk])
+            return
+        await self.pacer.wait()
+        marked = await store.mark_sending(self.owner, list(texts), self.platform, clock.now())
+        self.cap.used(len(marked))
+        outcomes: list[sending.Outcome] = []
+        first = True
+        for job, routes in chunk:
+            if job.id not in marked:
+                continue
+            marked.discard(job.id)  # the same row twice in a queue (re-claimed after a lease): once
+            if not first:
+                await self.pacer.wait()
+            first = False
+            outcomes.append(await sending.deliver(job, routes, texts[job.id]))
+        await sending.record(self.owner, outcomes, clock.now())
+        self._on_done([job for job, _ in chunk])
+
+    async def run(self) -> None:
+        """Worker loop for `run_forever`: drain the queue as it fills."""
+        size = max(1, self.limits.inflight)
+        while True:
+            if not self.queue:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            chunk = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
+            try:
+                await self.process(chunk)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("lane {} failed; its rows are recovered after the lease", self.key)
+                await asyncio.sleep(1)

@@ -1,0 +1,131 @@
+"""Hand one rendered row to its channels, and record the outcomes of many rows at once."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from loguru import logger
+
+from bot.config import get_settings
+from bot.delivery import channels
+from bot.delivery.channels.base import (
+    FALLBACK_CODES,
+    NEEDS_FALLBACK,
+    FallbackChannel,
+    OutgoingText,
+    SendOutcome,
+    SendResult,
+)
+from bot.delivery.recipients import MemberRecipient
+from bot.delivery.routing import Route
+from bot.delivery.store import Job, finish
+from models import OutboxStatus
+
+_IN_FLIGHT = (OutboxStatus.SENDING, OutboxStatus.UNKNOWN)  # unknown: a lease ran out meanwhile
+
+
+@dataclass(slots=True)
+class Outcome:
+    job: Job
+    platform: str
+    result: SendResult
+
+
+async def _call(route: Route, text: str) -> SendResult:
+    channel = channels.get(route.platform)
+    if channel is None:
+        return SendResult(SendOutcome.REJECTED, f"channel {route.platform} not registered", "no_channel")
+    try:
+        if route.group:
+            return await channel.send_to_group(route.address, text)
+        return await channel.send_to_account(route.address, text)
+    except Exception as exc:  # the call may have gone out: never resend blindly
+        logger.exception("channel {} raised while sending", route.platform)
+        return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}", "error")
+
+
+async def _fallback(route: Route, job: Job, text: str) -> SendResult | None:
+    channel = channels.get(route.platform)
+    if route.group or not isinstance(channel, FallbackChannel):
+        return None
+    message = OutgoingText(text=text, template=job.template, context=job.context, kind=job.kind)
+    try:
+        return await channel.send_fallback(route.address, message)
+    except Exception as exc:
+        logger.exception("channel {} raised in its fallback", route.platform)
+        return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}", "error")
+
+
+async def deliver(job: Job, routes: Sequence[Route], text: str) -> Outcome:
+    """Try the routes in order; move on only when a channel says it needs another way."""
+    last: Outcome | None = None
+    for route in routes:
+        result = await _call(route, text)
+        if result.outcome == SendOutcome.REJECTED and result.code in NEEDS_FALLBACK:
+            result = await _fallback(route, job, text) or result
+        last = Outcome(job, route.platform, result)
+        may_try_next = isinstance(job.recipient, MemberRecipient)
+        if not (may_try_next and result.outcome == SendOutcome.REJECTED and result.code in FALLBACK_CODES):
+            return last
+    assert last is not None, "deliver() needs at least one route"
+    return last
+
+
+def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
+    """Exponential backoff with jitter: base * 2^(n-1), times 0.8..1.2."""
+    base = get_settings().delivery_retry_base_seconds * (2 ** (attempts - 1))
+    return timedelta(seconds=base * (0.8 + 0.4 * rand()))
+
+
+async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict[OutboxStatus, int]:
+    """Write the outcomes: one UPDATE per (state, platform, reason) group; retries row by row."""
+    max_attempts = get_settings().delivery_max_attempts
+    groups: dict[tuple[OutboxStatus, str, str], list[int]] = defaultdict(list)
+    counts: dict[OutboxStatus, int] = defaultdict(int)
+    for item in outcomes:
+        result = item.result
+        detail = result.detail[:255]
+        attempts = item.job.attempts + 1
+        if result.outcome == SendOutcome.SENT:
+            status = OutboxStatus.SENT
+        elif result.outcome == SendOutcome.UNKNOWN:
+            status = OutboxStatus.UNKNOWN
+        elif result.outcome == SendOutcome.RETRYABLE and attempts < max_attempts:
+            await finish(
+                owner,
+                [item.job.id],
+                from_states=_IN_FLIGHT,
+                status=OutboxStatus.PENDING,
+                claimed_by="",
+                claimed_at=None,
+                channel=item.platform,
+                due_at=now + backoff(attempts),
+                last_error=detail,
+            )
+            counts[OutboxStatus.PENDING] += 1
+            continue
+        else:
+            status = OutboxStatus.FAILED
+        groups[(status, item.platform, detail)].append(item.job.id)
+        counts[status] += 1
+    for (status, platform, detail), ids in groups.items():
+        fields: dict[str, object] = {"status": status, "channel": platform, "last_error": detail}
+        if status == OutboxStatus.SENT:
+            fields["sent_at"] = now
+        await finish(owner, ids, from_states=_IN_FLIGHT, **fields)
+    return dict(counts)
+
+
+async def fail_unsent(owner: str, failures: Sequence[tuple[Job, str]]) -> None:
+    """Rows that could not even be prepared (a broken template): failed, never attempted."""
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for job, reason in failures:
+        by_reason[reason[:255]].append(job.id)
+    for reason, ids in by_reason.items():
+        await finish(
+            owner, ids, from_states=(OutboxStatus.CLAIMED,), status=OutboxStatus.FAILED, last_error=reason
+        )

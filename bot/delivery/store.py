@@ -1,0 +1,168 @@
+"""The dispatcher's statements on the outbox table: claim, recover, mark in flight, record outcomes.
+
+Every write is one statement for many rows (STACK.md: a per-row autocommit UPDATE costs ~1 ms).
+Every write after the claim is guarded by `claimed_by = <this dispatcher>`, so a dispatcher that was
+too slow and lost its lease can never send or overwrite a row another dispatcher now owns.
+
+Several processes: on PostgreSQL the claim selects with `FOR UPDATE SKIP LOCKED` inside a
+transaction and marks the rows claimed in one UPDATE, so concurrent dispatchers take disjoint rows
+without waiting. SQLite has no row locks (tortoise drops SKIP LOCKED there): it is meant for one
+process. The guarded UPDATE (`WHERE status = 'pending'`) still keeps two SQLite processes from
+sending one row twice, but they would contend for the database lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from bot.db import is_postgres
+from bot.delivery import recipients
+from bot.delivery.recipients import Recipient
+from models import OutboxMessage, OutboxStatus
+
+OPEN_STATES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+_FIELDS = ("id", "recipient", "template", "context", "kind", "batch", "urgent", "attempts", "due_at")
+
+
+@dataclass(slots=True)
+class Job:
+    """A claimed row, as the dispatcher needs it."""
+
+    id: int
+    recipient: Recipient
+    template: str
+    context: dict[str, Any]
+    kind: str
+    batch: str
+    urgent: bool
+    attempts: int
+    due_at: datetime
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Job:
+        data = dict(values)
+        data["recipient"] = recipients.load(data["recipient"])
+        data["context"] = data["context"] or {}
+        return cls(**data)
+
+
+def _due(now: datetime, limit: int):
+    return (
+        OutboxMessage.filter(status=OutboxStatus.PENDING, due_at__lte=now)
+        .order_by("-urgent", "due_at", "id")
+        .limit(limit)
+    )
+
+
+async def claim(owner: str, now: datetime, limit: int) -> list[Job]:
+    """Take up to `limit` due rows for `owner`; urgent first, then oldest due."""
+    if is_postgres():
+        async with in_transaction() as conn:
+            rows = await _due(now, limit).select_for_update(skip_locked=True).using_db(conn).values(*_FIELDS)
+            if not rows:
+                return []
+            await (
+                OutboxMessage.filter(id__in=[r["id"] for r in rows])
+                .using_db(conn)
+                .update(status=OutboxStatus.CLAIMED, claimed_by=owner, claimed_at=now)
+            )
+        return [Job.from_values(r) for r in rows]
+    rows = await _due(now, limit).values(*_FIELDS)
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    taken = await OutboxMessage.filter(id__in=ids, status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.CLAIMED, claimed_by=owner, claimed_at=now
+    )
+    if taken != len(ids):  # another process took some of them first
+        mine = set(
+            await OutboxMessage.filter(
+                id__in=ids, status=OutboxStatus.CLAIMED, claimed_by=owner, claimed_at=now
+            ).values_list("id", flat=True)
+        )
+        rows = [r for r in rows if r["id"] in mine]
+    return [Job.from_values(r) for r in rows]
+
+
+async def recover(now: datetime, lease: timedelta) -> tuple[int, int]:
+    """Abandoned claims go back to pending; abandoned sends end unknown. Returns both counts."""
+    cutoff = now - lease
+    requeued = await OutboxMessage.filter(status=OutboxStatus.CLAIMED, claimed_at__lt=cutoff).update(
+        status=OutboxStatus.PENDING, claimed_by="", claimed_at=None
+    )
+    unknown = await OutboxMessage.filter(status=OutboxStatus.SENDING, attempted_at__lt=cutoff).update(
+        status=OutboxStatus.UNKNOWN,
+        last_error="interrupted while handing over to the platform (may have been delivered)",
+    )
+    return requeued, unknown
+
+
+async def mark_sending(owner: str, ids: Sequence[int], channel: str, now: datetime) -> set[int]:
+    """Record, before the platform call, that these rows are being handed over. Returns the ids
+    still owned (a row whose claim was taken over by another dispatcher must not be sent)."""
+    if not ids:
+        return set()
+    mine = OutboxMessage.filter(id__in=list(ids), status=OutboxStatus.CLAIMED, claimed_by=owner)
+    marked = await mine.update(
+        status=OutboxStatus.SENDING, channel=channel, attempted_at=now, attempts=F("attempts") + 1
+    )
+    if marked == len(ids):
+        return set(ids)
+    return set(
+        await OutboxMessage.filter(
+            id__in=list(ids), status=OutboxStatus.SENDING, claimed_by=owner, attempted_at=now
+        ).values_list("id", flat=True)
+    )
+
+
+async def finish(
+    owner: str, ids: Iterable[int], *, from_states: Iterable[OutboxStatus], **fields: Any
+) -> int:
+    """Write one final (or retry) state for many rows this dispatcher owns, in one statement."""
+    id_list = list(ids)
+    if not id_list:
+        return 0
+    return await OutboxMessage.filter(id__in=id_list, claimed_by=owner, status__in=list(from_states)).update(
+        **fields
+    )
+
+
+async def release(owner: str, ids: Iterable[int], due_at: datetime, note: str = "") -> int:
+    """Give claimed rows back untouched (not attempted), due again at `due_at`."""
+    extra = {"last_error": note} if note else {}
+    return await finish(
+        owner,
+        ids,
+        from_states=(OutboxStatus.CLAIMED,),
+        status=OutboxStatus.PENDING,
+        claimed_by="",
+        claimed_at=None,
+        due_at=due_at,
+        **extra,
+    )
+
+
+async def release_all(owner: str) -> int:
+    """On shutdown: every row still only claimed by this dispatcher goes back to pending."""
+    return await OutboxMessage.filter(status=OutboxStatus.CLAIMED, claimed_by=owner).update(
+        status=OutboxStatus.PENDING, claimed_by="", claimed_at=None
+    )
+
+
+async def count_attempted(channel: str, since: datetime) -> int:
+    """Messages handed to `channel` since `since` (sent, unknown or in flight): the daily cap."""
+    return await OutboxMessage.filter(
+        channel=channel,
+        attempted_at__gte=since,
+        status__in=[OutboxStatus.SENT, OutboxStatus.UNKNOWN, OutboxStatus.SENDING],
+    ).count()
+
+
+async def batch_is_open(batch: str) -> bool:
+    return await OutboxMessage.filter(batch=batch, status__in=list(OPEN_STATES)).exists()

@@ -1,0 +1,152 @@
+"""Delivery reports for staff: how a broadcast batch went (送达), re-queueing its failures (补发),
+and telling staff who could not be reached once a batch is done."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import clock
+from bot.delivery import dispatcher, outbox, recipients
+from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient
+from bot.services.errors import ServiceError
+from models import Member, MemberStatus, OutboxMessage, OutboxStatus, Role
+
+PENDING_STATES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
+REPORT_KIND = "delivery_report"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One recipient whose message did not (certainly) arrive, by name, with the reason."""
+
+    name: str
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class BatchStatus:
+    batch: str
+    total: int = 0
+    sent: int = 0
+    pending: int = 0
+    failed: list[Problem] = field(default_factory=list)
+    unknown: list[Problem] = field(default_factory=list)
+    unreachable: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Resent:
+    batch: str
+    requeued: int
+    unknown_left: int
+
+
+def normalise_batch(text: str) -> str:
+    batch = text.strip().split(" ")[0].lstrip("#＃") if text.strip() else ""
+    if not batch:
+        raise ServiceError("delivery/usage.j2")
+    return batch
+
+
+async def find_batch(text: str) -> str:
+    """The batch staff mean: as typed (B12, b12, #B12), or a bare number for broadcast B<number>."""
+    typed = normalise_batch(text)
+    candidates = [typed, typed.upper()]
+    if typed.isdigit():
+        candidates.append(f"B{typed}")
+    for candidate in dict.fromkeys(candidates):
+        if await OutboxMessage.filter(batch=candidate).exists():
+            return candidate
+    raise ServiceError("delivery/batch_not_found.j2", batch=typed)
+
+
+async def _names(raw: list[dict[str, Any]]) -> list[str]:
+    """Readable names for serialised recipients, with one query for all members."""
+    loaded = [recipients.load(item) for item in raw]
+    ids = {r.member_id for r in loaded if isinstance(r, MemberRecipient)}
+    names = dict(await Member.filter(id__in=list(ids)).values_list("id", "name")) if ids else {}
+    result = []
+    for recipient in loaded:
+        if isinstance(recipient, MemberRecipient):
+            result.append(names.get(recipient.member_id, f"#{recipient.member_id}"))
+        elif isinstance(recipient, GroupRecipient):
+            result.append(f"群{recipient.group_id}")
+        else:
+            assert isinstance(recipient, AccountRecipient)
+            result.append(f"{recipient.platform}:{recipient.account_id}")
+    return result
+
+
+async def batch_status(batch: str) -> BatchStatus:
+    """Counts per state for one broadcast batch, and who did not get it."""
+    counts = await _count_by_status(batch)
+    total = sum(counts.values())
+    if not total:
+        raise ServiceError("delivery/batch_not_found.j2", batch=batch)
+    status = BatchStatus(batch=batch, total=total, sent=counts[OutboxStatus.SENT])
+    status.pending = sum(counts[s] for s in PENDING_STATES)
+    problems = (
+        await OutboxMessage.filter(
+            batch=batch,
+            status__in=[OutboxStatus.FAILED, OutboxStatus.UNKNOWN, OutboxStatus.UNREACHABLE],
+        )
+        .order_by("id")
+        .values_list("status", "recipient", "last_error")
+    )
+    names = await _names([recipient for _, recipient, _ in problems])
+    buckets = {
+        OutboxStatus.FAILED: status.failed,
+        OutboxStatus.UNKNOWN: status.unknown,
+        OutboxStatus.UNREACHABLE: status.unreachable,
+    }
+    for (state, _, error), name in zip(problems, names, strict=True):
+        buckets[OutboxStatus(state)].append(Problem(name, error))
+    return status
+
+
+async def _count_by_status(batch: str) -> Counter[OutboxStatus]:
+    states = await OutboxMessage.filter(batch=batch).values_list("status", flat=True)
+    return Counter(OutboxStatus(s) for s in states)
+
+
+async def resend_failed(batch: str) -> Resent:
+    """Put the batch's FAILED rows back in the queue. Unknown rows stay: they may have arrived."""
+    status = await batch_status(batch)
+    requeued = await OutboxMessage.filter(batch=batch, status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.PENDING,
+        due_at=clock.now(),
+        attempts=0,
+        claimed_by="",
+        claimed_at=None,
+        last_error="",
+    )
+    if requeued:
+        dispatcher.wake()
+    return Resent(batch=batch, requeued=requeued, unknown_left=len(status.unknown))
+
+
+async def notify_unreachable(batch: str) -> int:
+    """Once a batch is done, tell each staff member privately who could not be reached.
+    Returns how many notices were queued (0 when everyone was reachable)."""
+    rows = await OutboxMessage.filter(batch=batch, status=OutboxStatus.UNREACHABLE).values_list(
+        "recipient", flat=True
+    )
+    if not rows:
+        return 0
+    names = await _names(list(rows))
+    staff = await Member.filter(role__in=[Role.STAFF, Role.ADMIN], status=MemberStatus.ACTIVE).values_list(
+        "id", flat=True
+    )
+    messages = [
+        outbox.Outgoing(
+            key=f"delivery-unreachable:{batch}:{staff_id}",
+            recipient=MemberRecipient(staff_id),
+            template="delivery/unreachable_notice.j2",
+            context={"batch": batch, "names": names},
+            kind=REPORT_KIND,
+        )
+        for staff_id in staff
+    ]
+    return await outbox.enqueue_many(messages)
