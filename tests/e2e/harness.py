@@ -59,6 +59,14 @@ class BotProcess:
                 "ONEBOT_ACCESS_TOKEN": self.token,
                 "LOG_LEVEL": "WARNING",
                 "DISPATCH_INTERVAL_SECONDS": "0.2",
+                # no pacing and no quiet hours: the tests read notices as soon as they are due
+                "QQ_PRIVATE_INTERVAL_SECONDS": "0",
+                "QQ_PRIVATE_JITTER_SECONDS": "0",
+                "QQ_GROUP_INTERVAL_SECONDS": "0",
+                "QQ_GROUP_JITTER_SECONDS": "0",
+                "QUIET_HOURS_START": "00:00",
+                "QUIET_HOURS_END": "00:00",
+                "DELIVERY_OFFLINE_RETRY_SECONDS": "0.5",
             }
         )
         env.update(self.extra_env)
