@@ -15,6 +15,7 @@ from bot.delivery import channels
 from bot.delivery.channels.base import (
     FALLBACK_CODES,
     NEEDS_FALLBACK,
+    NO_FALLBACK,
     FallbackChannel,
     OutgoingText,
     SendOutcome,
@@ -66,7 +67,11 @@ async def deliver(job: Job, routes: Sequence[Route], text: str) -> Outcome:
     for route in routes:
         result = await _call(route, text)
         if result.outcome == SendOutcome.REJECTED and result.code in NEEDS_FALLBACK:
-            result = await _fallback(route, job, text) or result
+            fallback = await _fallback(route, job, text)
+            if fallback is not None and fallback.code == NO_FALLBACK:
+                # nothing else to try on this channel: staff should read why the message itself failed
+                fallback = SendResult(fallback.outcome, f"{result.detail}; {fallback.detail}", NO_FALLBACK)
+            result = fallback or result
         last = Outcome(job, route.platform, result)
         may_try_next = isinstance(job.recipient, MemberRecipient)
         if not (may_try_next and result.outcome == SendOutcome.REJECTED and result.code in FALLBACK_CODES):

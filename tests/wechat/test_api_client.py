@@ -179,6 +179,36 @@ async def test_template_send_and_its_receipt(db, clock, fake, monkeypatch):
     assert (row.status, row.last_error) == (OutboxStatus.FAILED, "template receipt: failed:user block")
 
 
+async def test_outside_the_window_a_notice_falls_back_to_its_template(db, clock, fake, monkeypatch):
+    from bot import config
+    from bot.delivery.channels.base import NO_FALLBACK, WINDOW_CLOSED, OutgoingText
+
+    monkeypatch.setenv("WECHAT_TEMPLATE_IDS", '{"activity_notice": "TPL-ACT-1"}')
+    config.reset_settings_cache()
+    fake.fail_next("cgi-bin/message/custom/send", 45015)
+    notice = OutgoingText(
+        text="会议通知：全体委员会议\n12月1日 09:00，区政协二楼",
+        template="t",
+        context={},
+        kind="activity_notice",
+    )
+    async with client_for(fake) as api:
+        channel = WechatChannel(api)
+        refused = await channel.send_to_account("o-1", notice.text)
+        fallback = await channel.send_fallback("o-1", notice)
+        reply = OutgoingText(text="收到", template="t", context={}, kind="wechat_reply")
+        nothing = await channel.send_fallback("o-1", reply)
+    assert (refused.outcome, refused.code) == (SendOutcome.REJECTED, WINDOW_CLOSED)
+    assert fallback.outcome == SendOutcome.SENT
+    [call] = [c for c in fake.calls if c.path == "cgi-bin/message/template/send"]
+    assert call.body["template_id"] == "TPL-ACT-1"
+    assert call.body["data"] == {
+        "first": {"value": "会议通知：全体委员会议"},
+        "remark": {"value": "12月1日 09:00，区政协二楼"},
+    }
+    assert (nothing.outcome, nothing.code) == (SendOutcome.REJECTED, NO_FALLBACK)
+
+
 async def test_menu_and_qr_scene(db, clock, fake):
     menu = {"button": [{"type": "click", "name": "签到", "key": "cmd:签到"}]}
     async with client_for(fake) as api:

@@ -166,6 +166,8 @@ async def test_window_closed_is_classified_and_not_retried(
         if failed_rows():
             break
         await asyncio.sleep(0.05)
-    assert failed_rows() == [("failed", "45015 customer-service window closed", 1)]
+    # no template message is configured for replies, so nothing else can be tried: the reason stays
+    reason = "45015 customer-service window closed; no template configured for 'wechat_reply'"
+    assert failed_rows() == [("failed", reason, 1)]
     await asyncio.sleep(0.5)  # a retry, if one were wrongly scheduled, would be due by now
     assert fake_wechat.paths().count("cgi-bin/message/custom/send") == 1

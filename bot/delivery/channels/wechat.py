@@ -9,7 +9,7 @@ from bot import clock
 from bot.adapters.wechat_oa.api import ErrorKind, WechatApi, WechatApiError, shared_api
 from bot.adapters.wechat_oa.message import split_text
 from bot.config import get_settings
-from bot.delivery.channels.base import SendOutcome, SendResult
+from bot.delivery.channels.base import NO_FALLBACK, OutgoingText, SendOutcome, SendResult
 from models import WechatTemplateSend
 
 TEXT_BYTES = 2000  # a customer-service text is cut at 2048 bytes
@@ -28,7 +28,18 @@ OUTCOMES = {
 
 
 def result_of(error: WechatApiError) -> SendResult:
-    return SendResult(OUTCOMES[error.kind], str(error))
+    # the error kinds' values are the dispatcher's reason codes (window_closed, window_quota, …)
+    return SendResult(OUTCOMES[error.kind], str(error), error.kind.value)
+
+
+def template_data(text: str) -> dict[str, str]:
+    """Fill a notice template: its first line as `first`, the rest as `remark`.
+
+    The templates chosen in the Official Account's backend for WECHAT_TEMPLATE_IDS are expected to
+    show {{first.DATA}} and {{remark.DATA}}; WeChat caps each value, so long texts are cut.
+    """
+    first, _, rest = text.strip().partition("\n")
+    return {"first": first[:100], "remark": rest.strip()[:180]}
 
 
 class WechatChannel:
@@ -62,6 +73,14 @@ class WechatChannel:
 
     async def send_to_group(self, group_id: str, text: str) -> SendResult:
         return SendResult(SendOutcome.REJECTED, "the official account has no group chats")
+
+    async def send_fallback(self, account_id: str, message: OutgoingText) -> SendResult:
+        """Outside the 48-hour window: the template message configured for this kind of notice."""
+        if not get_settings().wechat_template_ids.get(message.kind):
+            return SendResult(
+                SendOutcome.REJECTED, f"no template configured for {message.kind!r}", NO_FALLBACK
+            )
+        return await self.send_template(account_id, message.kind, template_data(message.text))
 
     async def send_template(
         self,
