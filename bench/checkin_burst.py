@@ -22,11 +22,13 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.harness import BotProcess, OneBotPeer, free_port  # noqa: E402
+from tests.support.app_process import AppProcess, free_port  # noqa: E402
+from tests.support.onebot_peer import Action, OneBotPeer, Reply  # noqa: E402
 
 TOKEN = "bench-token"
 FIRST_QQ = 1_000_000
@@ -80,28 +82,29 @@ async def seed(database_url: str, members: int) -> int:
         await db.disconnect()
 
 
-async def drive(port: int, label: str, members: int, spread: float, first: int = 0) -> RunResult:
-    peer = OneBotPeer(port, TOKEN)
-    await peer.connect()
-    await asyncio.sleep(0.5)
+async def drive(ws_url: str, label: str, members: int, spread: float, first: int = 0) -> RunResult:
+    peer = OneBotPeer(ws_url, TOKEN)
     sent: dict[int, float] = {}
     done: dict[int, float] = {}
     replies: dict[str, int] = {}
     finished = asyncio.Event()
-    original = peer.respond
 
-    def respond(action):  # called by the peer's reader for every action frame
-        user = int(action.params.get("user_id", 0))
-        is_answer = action.text == "ok" or "签到" in action.text  # not a notice the bot sent of its own
+    def answer(params: dict[str, Any]) -> Reply:  # the peer calls this for every reply the bot sends
+        user = int(params.get("user_id", 0))
+        text = Action("send_msg", params, None).text
+        is_answer = text == "ok" or "签到" in text  # not a notice the bot sent of its own
         if user in sent and user not in done and is_answer:
             done[user] = time.perf_counter()
-            key = "签到成功" if "签到成功" in action.text else action.text[:20]
+            key = "签到成功" if "签到成功" in text else text[:20]
             replies[key] = replies.get(key, 0) + 1
             if len(done) == members:
                 finished.set()
-        return original(action)
+        return Reply()
 
-    peer.respond = respond
+    for action in ("send_msg", "send_private_msg"):
+        peer.reply(action, answer)
+    await peer.connect()
+    await asyncio.sleep(0.5)
     begin = time.perf_counter()
     for i in range(members):
         user = FIRST_QQ + first + i
@@ -111,7 +114,7 @@ async def drive(port: int, label: str, members: int, spread: float, first: int =
             if delay > 0:
                 await asyncio.sleep(delay)
         sent[user] = time.perf_counter()
-        await peer.send_event(user, "签到")
+        await peer.send_event(peer.private_message(user, "签到", message_id=i + 1))
     await asyncio.wait_for(finished.wait(), timeout=120 + spread)
     end = max(done.values())
     await peer.close()
@@ -159,6 +162,10 @@ class BareApp:
             except OSError:
                 await asyncio.sleep(0.1)
         raise TimeoutError("bare app did not start")
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/onebot/v11/ws"
 
     def stop(self) -> None:
         if self.process:
@@ -221,7 +228,7 @@ async def main() -> None:
         # the scheduler is off: its start-up sweep would queue reminders for every seeded member, and
         # their delivery would compete with the check-ins being measured
         quiet = {"LOG_LEVEL": "WARNING", "SCHEDULER_ENABLED": "false"}
-        bot = BotProcess(database_url=url, token=TOKEN, workdir=workdir, extra_env=quiet)
+        bot = AppProcess(database_url=url, token=TOKEN, workdir=workdir, env=quiet)
         bare.start()
         bot.start()
         try:
@@ -229,19 +236,21 @@ async def main() -> None:
             await bot.wait_ready()
             for round_no in range(args.rounds):
                 first = round_no * args.members
-                results.append(await drive(bare.port, "bare on_command echo, burst", args.members, 0, first))
-                results.append(await drive(bot.port, "weiyuan 签到, burst", args.members, 0, first))
+                results.append(
+                    await drive(bare.ws_url, "bare on_command echo, burst", args.members, 0, first)
+                )
+                results.append(await drive(bot.ws_url, "weiyuan 签到, burst", args.members, 0, first))
             spread_first = args.rounds * args.members
             results.append(
                 await drive(
-                    bare.port, "bare on_command echo, spread", args.members, args.spread, spread_first
+                    bare.ws_url, "bare on_command echo, spread", args.members, args.spread, spread_first
                 )
             )
             results.append(
-                await drive(bot.port, "weiyuan 签到, spread", args.members, args.spread, spread_first)
+                await drive(bot.ws_url, "weiyuan 签到, spread", args.members, args.spread, spread_first)
             )
             assert bare.process is not None and bot.process is not None
-            rss = {"bare": peak_rss_mb(bare.process.pid), "weiyuan": peak_rss_mb(bot.process.pid)}
+            rss = {"bare": peak_rss_mb(bare.process.pid), "weiyuan": bot.peak_rss_mb()}
         finally:
             bare.stop()
             bot.stop()

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import ConfigurationError, check_settings
 from bot.config import load_settings
-from tests.e2e.harness import PROJECT_ROOT
+from tests.support.app_process import PROJECT_ROOT
 
 
 def test_onebot_without_token_is_refused():

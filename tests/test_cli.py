@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.harness import PROJECT_ROOT
+from tests.support.app_process import PROJECT_ROOT
 
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

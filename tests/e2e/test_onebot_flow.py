@@ -12,7 +12,8 @@ from bot import clock
 from bot.services import binding
 from models import Attendance, AttendanceStatus, Identity, LeaveRequest, LeaveStatus, Report, Role
 from tests import factories
-from tests.e2e.harness import BotProcess, OneBotPeer
+from tests.support.app_process import IMMEDIATE_DELIVERY, AppProcess
+from tests.support.onebot_peer import OneBotPeer
 
 TOKEN = "e2e-secret-token"
 GROUP = 7001
@@ -21,7 +22,7 @@ STAFF_QQ, NEW_QQ = 20001, 10002
 
 @pytest.fixture
 async def running_bot(shared_db_url: str, tmp_path):
-    bot = BotProcess(database_url=shared_db_url, token=TOKEN, workdir=tmp_path)
+    bot = AppProcess(database_url=shared_db_url, token=TOKEN, workdir=tmp_path, env=IMMEDIATE_DELIVERY)
     bot.start()
     try:
         await bot.wait_ready()
@@ -46,9 +47,9 @@ async def _seed() -> dict[str, object]:
 async def test_member_journey_over_qq(shared_db_url, tmp_path):
     clock.set_clock(None)
     seeded = await _seed()
-    bot = BotProcess(database_url=shared_db_url, token=TOKEN, workdir=tmp_path)
+    bot = AppProcess(database_url=shared_db_url, token=TOKEN, workdir=tmp_path, env=IMMEDIATE_DELIVERY)
     bot.start()
-    peer = OneBotPeer(bot.port, TOKEN)
+    peer = OneBotPeer(bot.ws_url, TOKEN)
     try:
         await bot.wait_ready()
         await peer.connect()
@@ -87,7 +88,7 @@ async def test_member_journey_over_qq(shared_db_url, tmp_path):
         assert "私聊" in await peer.say(NEW_QQ, "我的履职", GROUP)
         # CQ codes typed by a member come back as literal text, never as an @all
         echo = peer.expect(lambda a: a.target == ("group", GROUP))
-        await peer.send_event(NEW_QQ, "走访 社区 [CQ:at,qq=all] 走访青石社区居民", GROUP)
+        await peer.send_event(peer.group_message(NEW_QQ, GROUP, "走访 社区 [CQ:at,qq=all] 走访青石社区居民"))
         action = await asyncio.wait_for(echo, 10)
         segments = action.params["message"]
         assert all(seg["type"] == "text" for seg in segments)
@@ -108,7 +109,9 @@ async def test_member_journey_over_qq(shared_db_url, tmp_path):
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])
 async def test_connection_without_the_right_token_is_refused(running_bot, token):
-    peer = OneBotPeer(running_bot.port, token)
+    headers = {"X-Self-ID": "10000", "X-Client-Role": "Universal"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     with pytest.raises(websockets.InvalidStatus) as refused:
-        await peer.connect()
+        await websockets.connect(running_bot.ws_url, additional_headers=headers)
     assert refused.value.response.status_code in (401, 403)

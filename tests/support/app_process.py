@@ -15,6 +15,7 @@ The app's output goes to `app.log_path`; `app.log()` reads it for assertion mess
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -25,6 +26,18 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# For tests that read notices as soon as they are due: no pacing, no quiet hours, fast polling.
+IMMEDIATE_DELIVERY = {
+    "DISPATCH_INTERVAL_SECONDS": "0.2",
+    "QQ_PRIVATE_INTERVAL_SECONDS": "0",
+    "QQ_PRIVATE_JITTER_SECONDS": "0",
+    "QQ_GROUP_INTERVAL_SECONDS": "0",
+    "QQ_GROUP_JITTER_SECONDS": "0",
+    "QUIET_HOURS_START": "00:00",
+    "QUIET_HOURS_END": "00:00",
+    "DELIVERY_OFFLINE_RETRY_SECONDS": "0.5",
+}
 
 
 def free_port() -> int:
@@ -80,11 +93,11 @@ class AppProcess:
         log = self.log_path.open("ab")
         log.write(f"\n===== start {self.starts} =====\n".encode())
         log.flush()
-        # cwd: the project root (NoneBot names plugin modules relative to it). Every setting the
-        # test depends on is passed in the environment, which wins over a .env file there.
+        # cwd: the app's own folder, so that no developer's .env is read (NoneBot reads one from
+        # the working directory); the project is found through PYTHONPATH.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot"],
-            cwd=PROJECT_ROOT,
+            cwd=self.workdir,
             env=self.environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -125,6 +138,18 @@ class AppProcess:
                 self.process.send_signal(signal.SIGKILL)
                 self.process.wait(10)
         self.process = None
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        """`wait_listening` without blocking the event loop."""
+        await asyncio.to_thread(self.wait_listening, timeout)
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident memory so far (Linux)."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
 
     def log(self, tail: int = 4000) -> str:
         if not self.log_path.exists():

@@ -67,6 +67,13 @@ class Action:
             str(seg.get("data", {}).get("text", "")) for seg in message if seg.get("type") == "text"
         )
 
+    @property
+    def target(self) -> tuple[str, int]:
+        """Where a send action goes: ('group', id) or ('private', id)."""
+        if self.params.get("message_type") == "group" or "group_id" in self.params:
+            return "group", int(self.params["group_id"])
+        return "private", int(self.params.get("user_id", 0))
+
 
 Responder = Reply | Callable[[dict[str, Any]], Reply]
 
@@ -84,6 +91,7 @@ class OneBotPeer:
         self._connections = 0
         self._changed = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()
+        self._waiters: list[tuple[Callable[[Action], bool], asyncio.Future[Action]]] = []
 
     # -- configuration ---------------------------------------------------------------------------
     def reply(self, action: str, responder: Responder) -> None:
@@ -142,6 +150,7 @@ class OneBotPeer:
                 )
                 self.actions.append(action)
                 self._changed.set()
+                self._resolve_waiters(action)
                 task = asyncio.create_task(self._answer(ws, action))
                 self._pending.add(task)
                 task.add_done_callback(self._pending.discard)
@@ -165,6 +174,38 @@ class OneBotPeer:
             body.update(msg=reply.msg, wording=reply.wording)
         with contextlib.suppress(ConnectionClosed):
             await ws.send(json.dumps(body, ensure_ascii=False))
+
+    def _resolve_waiters(self, action: Action) -> None:
+        for waiter in list(self._waiters):
+            match, future = waiter
+            if future.done():
+                self._waiters.remove(waiter)
+            elif match(action):
+                future.set_result(action)
+                self._waiters.remove(waiter)
+
+    def expect(self, match: Callable[[Action], bool]) -> asyncio.Future[Action]:
+        """A future for the next action that `match` accepts (register it before causing it)."""
+        future: asyncio.Future[Action] = asyncio.get_running_loop().create_future()
+        self._waiters.append((match, future))
+        return future
+
+    async def say(self, user_id: int, text: str, group_id: int | None = None, within: float = 10.0) -> str:
+        """Send a message as `user_id` (in `group_id`, else privately); return the bot's reply text.
+
+        Like a person it waits a moment after the reply before the next message: NoneBot-side
+        conversation steps open once the prompt has been sent.
+        """
+        target = ("private", user_id) if group_id is None else ("group", group_id)
+        reply = self.expect(lambda a: a.action.startswith("send_") and a.target == target)
+        message_id = next(self._ids)
+        if group_id is None:
+            await self.send_event(self.private_message(user_id, text, message_id))
+        else:
+            await self.send_event(self.group_message(user_id, group_id, text, message_id))
+        answer = (await asyncio.wait_for(reply, within)).text
+        await asyncio.sleep(0.1)
+        return answer
 
     # -- events to the app -----------------------------------------------------------------------
     async def send_event(self, event: dict[str, Any]) -> None:
