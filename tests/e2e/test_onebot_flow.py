@@ -87,7 +87,7 @@ async def test_member_journey_over_qq(shared_db_url, tmp_path):
         assert "✔ 反映一条社情民意" in mine and "五个一" in mine and "天" in mine
         assert "私聊" in await peer.say(NEW_QQ, "我的履职", GROUP)
         # CQ codes typed by a member come back as literal text, never as an @all
-        echo = peer.expect(lambda a: a.target == ("group", GROUP))
+        echo = peer.expect(lambda a: a.action == "send_msg" and a.target == ("group", GROUP))
         await peer.send_event(peer.group_message(NEW_QQ, GROUP, "走访 社区 [CQ:at,qq=all] 走访青石社区居民"))
         action = await asyncio.wait_for(echo, 10)
         segments = action.params["message"]

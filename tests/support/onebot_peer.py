@@ -197,7 +197,9 @@ class OneBotPeer:
         conversation steps open once the prompt has been sent.
         """
         target = ("private", user_id) if group_id is None else ("group", group_id)
-        reply = self.expect(lambda a: a.action.startswith("send_") and a.target == target)
+        # a reply to an event goes out as `send_msg`; what the bot sends on its own (notices from
+        # the outbox) as send_private_msg / send_group_msg, and is not the answer
+        reply = self.expect(lambda a: a.action == "send_msg" and a.target == target)
         message_id = next(self._ids)
         if group_id is None:
             await self.send_event(self.private_message(user_id, text, message_id))
