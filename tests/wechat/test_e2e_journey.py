@@ -141,3 +141,5 @@ async def test_slow_handler_answers_success_then_customer_service(
     assert (reply.status, reply.body) == (200, "success")
     await fake_wechat.wait_for(lambda: fake_wechat.sent_texts(openid))
     assert fake_wechat.sent_texts(openid) == [f"慢查询完成：{SLOW.split()[1]}"]
+    # an answer, not a notice: quiet hours never hold it back
+    assert wechat_app.query("SELECT urgent FROM outbox WHERE kind = 'wechat_reply'") in ([(1,)], [(True,)])

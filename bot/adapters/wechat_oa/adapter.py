@@ -270,6 +270,8 @@ class Adapter(BaseAdapter):
             template="wechat/text.j2",
             context={"text": text},
             kind="wechat_reply",
+            # the answer to what the member has just asked: it never waits for quiet hours
+            urgent=True,
         )
         dispatcher.wake()
 
