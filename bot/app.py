@@ -90,11 +90,24 @@ def plugin_modules(plugin_dir: Path = PLUGIN_DIR) -> list[str]:
     )
 
 
-def load_plugins(plugin_dir: Path = PLUGIN_DIR) -> None:
-    """Import every plugin (each registers its commands), then install the one command matcher."""
+# Plugins that serve one channel's own events; without that channel they would only add matchers
+# that NoneBot checks for every event.
+CHANNEL_PLUGINS = {"plugins.wechat": "enable_wechat"}
+
+
+def load_plugins(plugin_dir: Path = PLUGIN_DIR, settings: Settings | None = None) -> None:
+    """Import the plugins (each registers its commands), then install the one command matcher.
+
+    With `settings`, a channel's own plugin is left out while that channel is disabled.
+    """
     from bot import chat
 
-    nonebot.load_all_plugins(plugin_modules(plugin_dir), [])
+    modules = [
+        module
+        for module in plugin_modules(plugin_dir)
+        if settings is None or getattr(settings, CHANNEL_PLUGINS.get(module, ""), True)
+    ]
+    nonebot.load_all_plugins(modules, [])
     chat.install()
 
 
@@ -110,5 +123,5 @@ def create(settings: Settings | None = None) -> None:
     check_settings(settings)
     nonebot.init(**nonebot_options(settings))
     register_adapters(settings)
-    load_plugins()
+    load_plugins(settings=settings)
     install_hooks()

@@ -48,3 +48,13 @@ def test_the_bot_process_exits_with_a_clear_message(tmp_path):
     assert result.returncode == 2
     assert "configuration error" in result.stderr and "ONEBOT_ACCESS_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_disabled_channel_adds_no_matchers():
+    """Every matcher is checked for every event: a channel's own plugin loads only with that channel."""
+    from bot.app import CHANNEL_PLUGINS, plugin_modules
+
+    assert set(CHANNEL_PLUGINS) <= set(plugin_modules())
+    off = load_settings(enable_wechat=False)
+    on = load_settings(enable_wechat=True)
+    assert all(getattr(off, flag) is False and getattr(on, flag) is True for flag in CHANNEL_PLUGINS.values())
