@@ -102,13 +102,17 @@ def load_plugins(plugin_dir: Path = PLUGIN_DIR, settings: Settings | None = None
     """
     from bot import chat
 
-    modules = [
+    nonebot.load_all_plugins(enabled_plugin_modules(settings, plugin_dir), [])
+    chat.install()
+
+
+def enabled_plugin_modules(settings: Settings | None, plugin_dir: Path = PLUGIN_DIR) -> list[str]:
+    """Every plugin, less those of disabled channels (all of them when `settings` is None)."""
+    return [
         module
         for module in plugin_modules(plugin_dir)
         if settings is None or getattr(settings, CHANNEL_PLUGINS.get(module, ""), True)
     ]
-    nonebot.load_all_plugins(modules, [])
-    chat.install()
 
 
 def install_hooks() -> None:

@@ -52,9 +52,9 @@ def test_the_bot_process_exits_with_a_clear_message(tmp_path):
 
 def test_a_disabled_channel_adds_no_matchers():
     """Every matcher is checked for every event: a channel's own plugin loads only with that channel."""
-    from bot.app import CHANNEL_PLUGINS, plugin_modules
+    from bot.app import enabled_plugin_modules
 
-    assert set(CHANNEL_PLUGINS) <= set(plugin_modules())
-    off = load_settings(enable_wechat=False)
-    on = load_settings(enable_wechat=True)
-    assert all(getattr(off, flag) is False and getattr(on, flag) is True for flag in CHANNEL_PLUGINS.values())
+    without = enabled_plugin_modules(load_settings(enable_wechat=False))
+    with_wechat = enabled_plugin_modules(load_settings(enable_wechat=True))
+    assert "plugins.wechat" not in without and "plugins.checkin" in without
+    assert set(with_wechat) - set(without) == {"plugins.wechat"}
