@@ -214,7 +214,7 @@ async def main() -> None:
     parser.add_argument(
         "--spread", type=float, default=10.0, help="seconds over which a realistic run arrives"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved bursts per app (best and median)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved bursts per app (best and median)")
     parser.add_argument("--database-url", default="", help="default: a SQLite file in a temporary folder")
     args = parser.parse_args()
 
