@@ -64,15 +64,17 @@ async def claim(owner: str, now: datetime, limit: int) -> list[Job]:
     """Take up to `limit` due rows for `owner`; urgent first, then oldest due."""
     if is_postgres():
         async with in_transaction() as conn:
-            rows = await _due(now, limit).select_for_update(skip_locked=True).using_db(conn).values(*_FIELDS)
-            if not rows:
+            # A model query, not .values(): tortoise drops FOR UPDATE SKIP LOCKED from values()
+            # queries, and without the row locks two dispatchers would take the same rows.
+            locked = await _due(now, limit).select_for_update(skip_locked=True).only(*_FIELDS).using_db(conn)
+            if not locked:
                 return []
             await (
-                OutboxMessage.filter(id__in=[r["id"] for r in rows])
+                OutboxMessage.filter(id__in=[row.id for row in locked], status=OutboxStatus.PENDING)
                 .using_db(conn)
                 .update(status=OutboxStatus.CLAIMED, claimed_by=owner, claimed_at=now)
             )
-        return [Job.from_values(r) for r in rows]
+        return [Job.from_values({name: getattr(row, name) for name in _FIELDS}) for row in locked]
     rows = await _due(now, limit).values(*_FIELDS)
     if not rows:
         return []

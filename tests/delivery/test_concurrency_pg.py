@@ -32,6 +32,31 @@ class SlowFake(FakeChannel):
         return await super().send_to_account(account_id, text)
 
 
+async def test_a_claim_skips_rows_another_transaction_has_locked(db, postgres_url, clock):
+    """The claim really takes row locks: rows locked elsewhere are skipped, never waited for or shared."""
+    _postgres_only(db)
+    import asyncpg
+
+    from bot.delivery import store
+
+    await outbox.enqueue_many(
+        [outbox.Outgoing(f"lock:{i}", AccountRecipient("qq", str(i)), "delivery/usage.j2") for i in range(6)]
+    )
+    ids = sorted(await OutboxMessage.all().values_list("id", flat=True))
+    other = await asyncpg.connect(postgres_url)
+    try:
+        locker = other.transaction()
+        await locker.start()
+        await other.execute("SELECT id FROM outbox WHERE id = ANY($1::int[]) FOR UPDATE", ids[:3])
+        jobs = await asyncio.wait_for(store.claim("me", clock.current, 10), timeout=10)
+        assert sorted(job.id for job in jobs) == ids[3:]
+        await locker.rollback()
+    finally:
+        await other.close()
+    claimed = await OutboxMessage.filter(claimed_by="me").values_list("id", flat=True)
+    assert sorted(claimed) == ids[3:]
+
+
 async def test_two_dispatchers_never_send_a_row_twice(db, registry, configure):
     _postgres_only(db)
     configure(delivery_claim_batch=20, quiet_hours_start="00:00", quiet_hours_end="00:00")
