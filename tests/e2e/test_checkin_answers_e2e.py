@@ -14,9 +14,8 @@ from tests.support.app_process import PROJECT_ROOT, AppProcess
 from tests.support.onebot_peer import OneBotPeer
 
 TOKEN = "e2e-checkin-token"
+ZONE = {"LOCAL_TIMEZONE": "Asia/Shanghai"}  # the committee's; the CLI reads --start in it
 GROUP = 7001
-# The CLI reads --start as local wall time; UTC keeps this test about caches, not time zones.
-ZONE = {"LOCAL_TIMEZONE": "UTC"}
 
 
 async def operator_cli(database_url: str, *args: str) -> str:
@@ -54,7 +53,7 @@ async def test_activity_created_by_the_cli_is_checked_in_at_once(shared_db_url, 
         # 王立群 is not on 上午学习会's list: told so, never asked for its code
         reply = await peer.say(10003, "签到 AAAA")
         assert "不在活动" in reply and "上午学习会" in reply and "签到码" not in reply, reply
-        start = clock.now() + timedelta(minutes=10)
+        start = clock.to_local(clock.now() + timedelta(minutes=10))  # the CLI reads local wall time
         created = await operator_cli(
             shared_db_url,
             "activity",
