@@ -5,7 +5,10 @@
     result.sent     # how many body bytes the server let us push before it answered or hung up
 
 `chunked=False` declares the whole length in Content-Length up front; `chunked=True` sends no length
-(Transfer-Encoding: chunked), so only reading the body can reveal its size.
+(Transfer-Encoding: chunked), so only reading the body can reveal its size. With a `pause` between
+writes (and before the first), everything sent has been read by the server when it answers, so its
+hang-up cannot reset the connection before the status line is read; without one, a server that
+answers early and hangs up may reset it first (status 0).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ class BigPostResult:
     sent: int
 
 
-async def big_post(host: str, port: int, target: str, *, total: int, chunked: bool) -> BigPostResult:
+async def big_post(
+    host: str, port: int, target: str, *, total: int, chunked: bool, chunk: int = CHUNK, pause: float = 0.0
+) -> BigPostResult:
     reader, writer = await asyncio.open_connection(host, port)
     framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}"
     head = f"POST {target} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: text/xml\r\n{framing}\r\n\r\n"
@@ -32,13 +37,15 @@ async def big_post(host: str, port: int, target: str, *, total: int, chunked: bo
 
     async def pump() -> None:
         nonlocal sent
-        block = b"<" * CHUNK
-        framed = f"{CHUNK:x}\r\n".encode() + block + b"\r\n" if chunked else block
+        block = b"<" * chunk
+        framed = f"{chunk:x}\r\n".encode() + block + b"\r\n" if chunked else block
         with contextlib.suppress(ConnectionError, OSError):
             while sent < total:
+                if pause:
+                    await asyncio.sleep(pause)
                 writer.write(framed)
                 await writer.drain()
-                sent += CHUNK
+                sent += chunk
             if chunked:
                 writer.write(b"0\r\n\r\n")
                 await writer.drain()
