@@ -26,6 +26,8 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.utils import to_text
 
+from bot.input_text import is_number
+
 _DECLARATION = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
 _WRONG_RECEIVER = (InvalidAppIdException, InvalidCorpIdException)
 
@@ -53,7 +55,7 @@ def verify_signature(given: str, *parts: str, reason: str = "invalid signature")
 
 def check_fresh(timestamp: str, now: float, tolerance: int) -> None:
     """A replayed request carries an old timestamp: refuse any more than `tolerance` seconds off."""
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
+    if not is_number(timestamp) or abs(now - int(timestamp)) > tolerance:
         raise Refused(403, "stale timestamp")
 
 

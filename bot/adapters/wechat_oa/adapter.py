@@ -59,7 +59,7 @@ def wechatpy_message(root: dict[str, Any]) -> Any:
 
 
 class Adapter(BaseAdapter):
-    def __init__(self, driver: Driver, **kwargs: Any) -> None:
+    def __init__(self, driver: Driver, /, **kwargs: Any) -> None:
         super().__init__(driver, **kwargs)
         self.settings: Settings = get_settings()
         s = self.settings
@@ -191,7 +191,7 @@ class Adapter(BaseAdapter):
         dispatcher.wake()
 
     @override
-    async def _call_api(self, bot: Any, api: str, **data: Any) -> Any:
+    async def _call_api(self, bot: Any, api: str, /, **data: Any) -> Any:
         client = shared_api()
         calls = {
             "send_text": client.send_text,
