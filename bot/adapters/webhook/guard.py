@@ -9,10 +9,13 @@ of whatever server driver runs (the bot runs `fastapi+aiohttp`, a combined drive
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from nonebot.drivers import Driver
+
+_DIGITS = re.compile(rb"[0-9]+")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,7 +55,7 @@ class BodyLimit:
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length":
-                if not value.isdigit():
+                if not _DIGITS.fullmatch(value):
                     await _refuse(send, 400, b"bad content-length")
                     return
                 if int(value) > self.limit:
