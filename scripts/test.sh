@@ -9,4 +9,6 @@ if ! contracts="$(.venv/bin/lint-imports --no-logo --no-cache 2>&1)"; then
   echo "$contracts" >&2
   exit 1
 fi
+# Static types ([tool.mypy] in pyproject.toml): zero errors, before any test runs.
+.venv/bin/mypy --no-error-summary
 exec timeout "${TEST_TIMEOUT:-900}" .venv/bin/python -m pytest -q "$@"

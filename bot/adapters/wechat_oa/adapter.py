@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,7 @@ class Adapter(BaseAdapter):
         self.setup_http_server(HTTPServerSetup(path, "GET", "wechat_oa_verify", self._handle_get))
         self.setup_http_server(HTTPServerSetup(path, "POST", "wechat_oa_message", self._handle_post))
         if self.driver.type == "fastapi":
-            self.driver.server_app.add_middleware(  # type: ignore[attr-defined]
+            self.driver.server_app.add_middleware(
                 BodyLimit, path=self.settings.wechat_path, limit=self.settings.wechat_max_body_bytes
             )
         self.driver.on_startup(self._startup)
@@ -276,14 +277,16 @@ class Adapter(BaseAdapter):
         dispatcher.wake()
 
     @override
-    async def _call_api(self, bot: Any, api: str, /, **data: Any) -> Any:
+    async def _call_api(self, bot: Any, api: str, /, **data: Any) -> Any:  # type: ignore[override]
+        # Positional-only so that no API parameter can collide with `bot` or `api`; NoneBot calls it
+        # positionally (`self._call_api(bot, api, **data)`), which the base signature also allows.
         client = shared_api()
-        calls = {
+        calls: dict[str, Callable[..., Awaitable[Any]]] = {
             "send_text": client.send_text,
             "send_template": client.send_template,
             "create_menu": client.create_menu,
             "create_qr_scene": client.create_qr_scene,
         }
         if api not in calls:
-            raise ApiNotAvailable
+            raise ApiNotAvailable(ADAPTER_NAME)
         return await calls[api](**data)
