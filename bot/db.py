@@ -15,7 +15,7 @@ MODELS_APP = "models"
 
 
 def normalise_url(url: str) -> str:
-    """Make a relative SQLite path relative to the project root and create its folder.
+    """Make a relative SQLite path relative to the project root (the folder is made by `connect`).
 
     SQLite files run in WAL mode (tortoise's default) with `synchronous=NORMAL` unless the URL
     says otherwise: a commit then costs no fsync (the WAL is synced at checkpoints), which keeps a
@@ -27,7 +27,6 @@ def normalise_url(url: str) -> str:
         path = Path(raw)
         if not path.is_absolute():
             path = PROJECT_ROOT / path
-        path.parent.mkdir(parents=True, exist_ok=True)
         if "synchronous=" not in query:
             query = "&".join(part for part in (query, "synchronous=NORMAL") if part)
         return f"sqlite://{path}?{query}"
@@ -49,12 +48,17 @@ def tortoise_config(url: str | None = None) -> dict[str, Any]:
     }
 
 
-def _cli_config() -> dict[str, Any]:
-    return tortoise_config()
+def __getattr__(name: str) -> Any:
+    """`TORTOISE_ORM`, for the `tortoise` command (`tortoise -c bot.db.TORTOISE_ORM makemigrations`),
+    is built when asked for: importing this module reads no settings and touches no file."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# Used by the `tortoise` command: `tortoise -c bot.db.TORTOISE_ORM makemigrations`.
-TORTOISE_ORM = _cli_config()
+def _make_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        Path(url.removeprefix("sqlite://").partition("?")[0]).parent.mkdir(parents=True, exist_ok=True)
 
 
 async def apply_migrations() -> list[str]:
@@ -71,7 +75,9 @@ async def apply_migrations() -> list[str]:
 
 
 async def connect(url: str | None = None, *, run_migrations: bool = True) -> None:
-    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+    config = tortoise_config(url)
+    _make_sqlite_folder(config["connections"]["default"])
+    await Tortoise.init(config=config, _enable_global_fallback=True)
     if run_migrations:
         await apply_migrations()
 
