@@ -15,6 +15,7 @@ from __future__ import annotations
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from bot.input_text import is_number
 from bot.services.errors import ServiceError
 from models import Activity, Audience, Member, MemberStatus, Role
 
@@ -68,7 +69,7 @@ async def responsible_staff(activity: Activity) -> list[int]:
     Never empty while the roster has active staff, whoever or whatever created the activity."""
     if activity.created_by.startswith("member:"):
         creator = activity.created_by.removeprefix("member:")
-        if creator.isdigit() and await staff().filter(id=int(creator)).exists():
+        if is_number(creator) and await staff().filter(id=int(creator)).exists():
             return [int(creator)]
     if activity.audience == Audience.COMMITTEE and activity.audience_value:
         found = await staff().filter(committees__name=activity.audience_value).values_list("id", flat=True)
