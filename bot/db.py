@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -74,7 +76,27 @@ async def apply_migrations() -> list[str]:
     return applied
 
 
+def utc_text(value: datetime) -> str:
+    """How SQLite stores a moment: UTC, fixed width, e.g. `2026-06-01 00:30:00.000000+00:00`.
+
+    SQLite has no time type: it compares the stored text. tortoise's own adapter writes the moment
+    in whatever zone it carries (`08:30:00+08:00`), and a comparison with `00:31:00+00:00` then
+    goes the wrong way for eight hours. One zone and one width make text order the order of time.
+    A naive value is taken as UTC (the ORM is configured with `use_tz` and UTC).
+    """
+    moment = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return moment.isoformat(" ", timespec="microseconds")
+
+
+def store_sqlite_times_in_utc() -> None:
+    """Install `utc_text` as sqlite3's adapter for datetimes, over tortoise's (set at its import)."""
+    import tortoise.backends.sqlite.client  # noqa: F401  (registers its adapter first)
+
+    sqlite3.register_adapter(datetime, utc_text)
+
+
 async def connect(url: str | None = None, *, run_migrations: bool = True) -> None:
+    store_sqlite_times_in_utc()
     config = tortoise_config(url)
     _make_sqlite_folder(config["connections"]["default"])
     await Tortoise.init(config=config, _enable_global_fallback=True)
