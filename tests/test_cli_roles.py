@@ -77,7 +77,7 @@ def test_roles_round_trip_and_only_members_are_expected(tmp_path: Path):
 
 
 async def test_migration_keeps_meanings_and_frees_staff_from_open_activities(process_db: str):
-    first = run(process_db, "-c", "bot.db.TORTOISE_ORM", "migrate", "models", "0001_initial",
+    first = run(process_db, "-c", "bot.db.TORTOISE_ORM", "migrate", "models", "0002_utc_times",
                 program=("-m", "tortoise"))  # fmt: skip
     assert first.returncode == 0, first.stdout + first.stderr
     at, future = "'2026-06-01 01:00:00+00:00'", "'2030-12-01 01:00:00+00:00'"

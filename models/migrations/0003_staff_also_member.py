@@ -10,7 +10,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0001_initial")]
+    dependencies = [("models", "0002_utc_times")]
 
     initial = False
 
