@@ -28,12 +28,14 @@ from nonebot.typing import T_State
 
 from bot.adapters import binding_for
 from bot.input_text import EMPTY, Arguments
+from bot.rate_limit import AccountLimits, Verdict
 from bot.render import render
 from bot.sender import Sender
 from bot.services.errors import ServiceError
 
 CANCEL_WORDS = frozenset({"取消", "退出", "算了"})
 REQUEST_KEY = "_weiyuan_request"
+LIMITED_KEY = "_weiyuan_rate_limited"
 
 
 def _strip_punctuation(word: str) -> str:
@@ -222,11 +224,19 @@ class Router:
 router = Router()
 
 
+limits = AccountLimits()
+
+
 async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
+    """Route the message; an account over its rate limit is told once, then ignored for a while."""
     request = router.route(bot, event)
     if request is None:
         return False
+    verdict = limits.check(request.sender.platform, request.sender.account_id)
+    if verdict is Verdict.DROP:
+        return False
     state[REQUEST_KEY] = request
+    state[LIMITED_KEY] = verdict is Verdict.NOTIFY
     return True
 
 
@@ -237,6 +247,9 @@ def install() -> None:
     @matcher.handle()
     async def _serve(state: T_State) -> None:
         request: Request = state[REQUEST_KEY]
-        reply = await router.handle(request)
+        if state[LIMITED_KEY]:
+            reply = render("common/rate_limited.j2", seconds=round(limits.silence_seconds))
+        else:
+            reply = await router.handle(request)
         if reply:
             await request.bot.send(request.event, request.plain(reply))

@@ -124,6 +124,16 @@ class Settings(BaseSettings):
     checkin_opens_before_minutes: int = Field(30, ge=0, description="Default check-in window start")
     checkin_closes_after_minutes: int = Field(30, ge=0, description="Default check-in window end")
 
+    rate_limit_burst: int = Field(
+        10, ge=0, description="Messages one account may send the bot at once (0: no rate limit)"
+    )
+    rate_limit_per_second: float = Field(
+        2.0, gt=0, description="Messages per second one account may send on average after the burst"
+    )
+    rate_limit_silence_seconds: float = Field(
+        30.0, ge=1, description="After the one notice, how long an account over the limit is ignored"
+    )
+
     delivery_order: JsonStrings = Field(
         default_factory=lambda: ["qq", "wechat", "console"],
         description="JSON list: which bound channel reaches a member first",
