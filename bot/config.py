@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat API base URL")
     wechat_api_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one WeChat API call")
     wechat_passive_reply_seconds: float = Field(
-        4.0, ge=0, description="How long a webhook waits for the answer before replying success"
+        4.0, ge=0, le=4.5, description="How long a webhook waits for the answer before replying success"
     )
     wechat_timestamp_tolerance_seconds: int = Field(
         300, ge=1, description="Largest accepted age (either way) of a webhook timestamp"
