@@ -205,8 +205,8 @@ class Router:
         if event.get_type() != "message":
             return None
         binding = binding_for(event)
-        sender = binding.sender_of(event) if binding else None
-        if sender is None:
+        sender = binding.sender_of(event) if binding is not None else None
+        if binding is None or sender is None:
             return None
         arguments = Arguments.parse(event.get_plaintext())
         if self._conversation(sender) is not None:
@@ -284,6 +284,7 @@ def install() -> None:
     @matcher.handle()
     async def _serve(state: T_State) -> None:
         request: Request = state[REQUEST_KEY]
+        reply: str | None
         if state[LIMITED_KEY]:
             reply = render("common/rate_limited.j2", seconds=round(limits.silence_seconds))
         else:

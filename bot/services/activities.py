@@ -64,7 +64,7 @@ async def expected_member_ids(draft: ActivityDraft) -> list[int]:
     else:
         await check_listed(draft.member_ids)
         query = active.filter(id__in=draft.member_ids)
-    return sorted(set(await query.values_list("id", flat=True)))  # type: ignore[arg-type]
+    return sorted(set(await query.values_list("id", flat=True)))
 
 
 async def check_listed(member_ids: list[int]) -> None:

@@ -12,6 +12,8 @@ the querysets for the people themselves.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -22,22 +24,22 @@ from models import Activity, Audience, Member, MemberStatus, Role
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
 
-def _prefixed(prefix: str, name: str) -> str:
-    return f"{prefix}__{name}" if prefix else name
+def _where(prefix: str, **conditions: Any) -> Q:
+    """Q(**conditions) with each field reached through `prefix` (e.g. "member__status")."""
+    prefixed: dict[str, Any] = {f"{prefix}__{name}" if prefix else name: v for name, v in conditions.items()}
+    return Q(**prefixed)
 
 
 def member_q(prefix: str = "") -> Q:
     """Active 委员; `prefix` is the relation that leads to the member (e.g. "member")."""
-    return Q(**{_prefixed(prefix, "status"): MemberStatus.ACTIVE}) & (
-        Q(**{_prefixed(prefix, "role"): Role.MEMBER}) | Q(**{_prefixed(prefix, "also_member"): True})
+    return _where(prefix, status=MemberStatus.ACTIVE) & (
+        _where(prefix, role=Role.MEMBER) | _where(prefix, also_member=True)
     )
 
 
 def staff_q(prefix: str = "") -> Q:
     """Active staff and admins (whether or not they are also 委员)."""
-    return Q(
-        **{_prefixed(prefix, "status"): MemberStatus.ACTIVE, _prefixed(prefix, "role__in"): list(STAFF_ROLES)}
-    )
+    return _where(prefix, status=MemberStatus.ACTIVE, role__in=list(STAFF_ROLES))
 
 
 def members() -> QuerySet[Member]:
@@ -51,11 +53,11 @@ def staff() -> QuerySet[Member]:
 
 
 async def member_ids() -> list[int]:
-    return sorted(await members().values_list("id", flat=True))  # type: ignore[arg-type]
+    return sorted(await members().values_list("id", flat=True))
 
 
 async def staff_ids() -> list[int]:
-    return sorted(await staff().values_list("id", flat=True))  # type: ignore[arg-type]
+    return sorted(await staff().values_list("id", flat=True))
 
 
 def counts_as_member(member: Member) -> bool:
@@ -74,7 +76,7 @@ async def responsible_staff(activity: Activity) -> list[int]:
     if activity.audience == Audience.COMMITTEE and activity.audience_value:
         found = await staff().filter(committees__name=activity.audience_value).values_list("id", flat=True)
         if found:
-            return sorted(set(found))  # type: ignore[arg-type]
+            return sorted(set(found))
     return await staff_ids()
 
 

@@ -119,7 +119,7 @@ async def on_activity_created(activity: Activity, member_ids: list[int]) -> int:
 async def _answered(activity_id: int) -> set[int]:
     """Members who asked for leave (any outcome): a leave request answers the confirmation."""
     rows = await LeaveRequest.filter(activity_id=activity_id).values_list("member_id", flat=True)
-    return set(rows)  # type: ignore[arg-type]
+    return set(rows)
 
 
 def _fresh(notified_at: datetime | None, due: datetime) -> bool:
@@ -131,7 +131,7 @@ async def _pending_rows(activity: Activity) -> list[tuple[int, datetime | None, 
     rows = await Attendance.filter(
         membership.member_q("member"), activity_id=activity.id, status=AttendanceStatus.PENDING
     ).values_list("member_id", "notified_at", "response")
-    return list(rows)  # type: ignore[arg-type]
+    return list(rows)
 
 
 async def _reminders(activity: Activity, now: datetime, window: timedelta) -> list[Outgoing]:
