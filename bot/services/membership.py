@@ -24,7 +24,7 @@ from models import Activity, Audience, Member, MemberStatus, Role
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
 
-def _where(prefix: str, **conditions: Any) -> Q:
+def _where(prefix: str, /, **conditions: Any) -> Q:
     """Q(**conditions) with each field reached through `prefix` (e.g. "member__status")."""
     prefixed: dict[str, Any] = {f"{prefix}__{name}" if prefix else name: v for name, v in conditions.items()}
     return Q(**prefixed)
