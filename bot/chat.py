@@ -10,13 +10,21 @@ Handlers are plain async functions taking a `Request` and returning the reply te
 to continue a guided conversation). A `ServiceError` becomes its template's polite text; any other
 exception is logged with its traceback while the person sees a short apology. Conversations
 (社情民意, 新建活动) are kept here per chat session, so they behave the same on every channel.
+
+Messages of one chat session are handled one at a time, in the order they came: a 取消 sent right
+after a 确认 sees the outcome of the 确认, never the form it already answered. A form never traps
+its person: while it waits, a command that takes no free text (`@router.fixed_form`: 签到, 我的履职,
+帮助 …) or the form's own command word is run as that command and the form is left, with a note;
+anything else is the answer to the step (so content that begins with 建议 stays content).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +46,7 @@ CANCEL_WORDS = frozenset({"取消", "退出", "算了"})
 REQUEST_KEY = "_weiyuan_request"
 LIMITED_KEY = "_weiyuan_rate_limited"
 HINTS_ATTRIBUTE = "_weiyuan_hints"
+FIXED_FORM_ATTRIBUTE = "_weiyuan_fixed_form"
 
 
 def _strip_punctuation(word: str) -> str:
@@ -104,6 +113,28 @@ SessionKey = tuple[str, str, str]
 class _Pending:
     ask: Ask
     expires: float
+    command: str = ""  # the command that started the conversation
+
+
+class _Turns:
+    """One lock per chat session, held while one of its messages is handled; gone when unused."""
+
+    def __init__(self) -> None:
+        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def of(self, key: SessionKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class Router:
@@ -114,6 +145,7 @@ class Router:
         self.conversation_seconds = conversation_seconds
         self._glued: list[str] | None = None
         self._fallback: Handler | None = None
+        self._turns = _Turns()
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -137,6 +169,14 @@ class Router:
             return handler
 
         return attach
+
+    @staticmethod
+    def fixed_form(handler: Handler) -> Handler:
+        """Mark a command that takes no free text (签到 [码], 我的履职, 考勤 12): typed while a form
+        waits for an answer, it is run as the command and the form is left. A command that takes
+        free text (建议 …, 走访 …) is not marked: in a form it is the answer, as typed."""
+        setattr(handler, FIXED_FORM_ATTRIBUTE, True)
+        return handler
 
     @staticmethod
     def hints_of(handler: Handler) -> tuple[tuple[str, ...], bool]:
@@ -228,33 +268,74 @@ class Router:
             logger.exception("command {} failed", label)
             return render("common/internal_error.j2")
 
+    def _interrupts(self, pending: _Pending, request: Request) -> tuple[str, Arguments] | None:
+        """The command a message names when it should leave the waiting form and run instead."""
+        matched = self.match(request.arguments)
+        if matched is None:
+            return None
+        name, _ = matched
+        handler = self.handlers[name]
+        restarts = pending.command and handler is self.handlers.get(pending.command)
+        if restarts or getattr(handler, FIXED_FORM_ATTRIBUTE, False):
+            return matched
+        return None
+
     async def handle(self, request: Request) -> str | None:
+        """Handle one message; messages of the same chat session wait for each other."""
+        async with self._turns.of(self.session(request.sender)):
+            return await self._handle(request)
+
+    async def _handle(self, request: Request) -> str | None:
         key = self.session(request.sender)
-        ongoing = self._conversation(request.sender)
+        ongoing = self.pending.get(key) if self._conversation(request.sender) else None
+        left = ""
+        if ongoing is not None and not request.name:
+            interrupting = self._interrupts(ongoing, request)
+            if interrupting is not None:
+                del self.pending[key]
+                request.name, request.arguments = interrupting
+                restarted = self.handlers[request.name] is self.handlers.get(ongoing.command)
+                left, ongoing = ("" if restarted else ongoing.command), None
+        elif ongoing is None and not request.name:
+            # routed as an answer, but the form was finished (or expired) meanwhile
+            if request.answer in CANCEL_WORDS:
+                return render("common/nothing_to_cancel.j2") if request.sender.is_private else None
+            matched = self.match(request.arguments)
+            if matched is not None:
+                request.name, request.arguments = matched
+            elif not request.sender.is_private:
+                return None
         if ongoing is not None:
             if request.answer in CANCEL_WORDS:
                 del self.pending[key]
                 return render("common/conversation_cancelled.j2")
             try:
-                result = await ongoing.then(request, ongoing.state)
+                result = await ongoing.ask.then(request, ongoing.ask.state)
             except ServiceError as refusal:  # stay on this step: say what was wrong, ask again
-                self.pending[key] = _Pending(ongoing, time.monotonic() + self.conversation_seconds)
-                return render("common/ask_again.j2", problem=refusal.render(), prompt=ongoing.text)
+                ongoing.expires = time.monotonic() + self.conversation_seconds
+                ask = ongoing.ask
+                return render("common/ask_again.j2", problem=refusal.render(), prompt=ask.text)
             except Exception:
                 logger.exception("conversation step failed")
                 result = render("common/internal_error.j2")
+            command = ongoing.command
         elif request.name:
             handler = self.handlers[request.name]
             result = await self._call(lambda: handler(request), request.name)
+            command = request.name
         elif self._fallback is not None:
             fallback = self._fallback
             result = await self._call(lambda: fallback(request), "fallback")
+            command = ""
         else:
             return render("common/unknown_command.j2")
         if isinstance(result, Ask):
-            self.pending[key] = _Pending(result, time.monotonic() + self.conversation_seconds)
-            return result.text
-        self.pending.pop(key, None)
+            self.pending[key] = _Pending(result, time.monotonic() + self.conversation_seconds, command)
+            result = result.text
+        else:
+            self.pending.pop(key, None)
+        if left and result:
+            result += "\n" + render("common/conversation_left.j2", command=left)
         return result
 
 

@@ -62,15 +62,17 @@ def settings(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Tables are emptied between tests, so the in-process caches must be too."""
-    from bot.chat import limits
+    """Tables are emptied between tests, so the in-process caches (and forms left waiting) must be too."""
+    from bot.chat import limits, router
     from bot.services.cache import clear_all
 
     clear_all()
     limits.reset()
+    router.pending.clear()
     yield
     clear_all()
     limits.reset()
+    router.pending.clear()
 
 
 class FrozenClock:

@@ -76,7 +76,7 @@ async def _explain_nothing_open(member: Member, now: datetime, sender: Sender) -
     others = await in_window.order_by("start_at").first()
     upcoming = await _own_next(member, now)
     if others is not None:
-        return ServiceError("checkin/not_expected.j2", activity=others, upcoming=upcoming)
+        return ServiceError("checkin/not_expected.j2", activity=others, upcoming=upcoming, open_now=[])
     missed = (
         await Attendance.filter(
             member_id=member.id, activity__status=ActivityStatus.OPEN, activity__checkin_closes_at__lt=now
@@ -99,8 +99,12 @@ async def _explain_number(member: Member, number: int, now: datetime) -> Service
         return ServiceError("activity/not_found.j2", number=number)
     row = await Attendance.filter(activity_id=activity.id, member_id=member.id).first()
     if row is None:
-        upcoming = await _own_next(member, now)
-        return ServiceError("checkin/not_expected.j2", activity=activity, upcoming=upcoming)
+        # the member's own activity open for check-in right now is the one they mean, else the next
+        own_open = [a for a, r in await _candidates(member, now) if _already(a, r) is None]
+        upcoming = None if own_open else await _own_next(member, now)
+        return ServiceError(
+            "checkin/not_expected.j2", activity=activity, upcoming=upcoming, open_now=own_open
+        )
     already = _already(activity, row)
     if already is not None:
         return already

@@ -25,6 +25,7 @@ def _prompt(step: int) -> str:
 
 
 @router.command("新建活动")
+@router.fixed_form
 @router.hint("创建活动", "发起活动", "组织活动", "安排会议", "建活动", staff=True)
 async def start(req: Request) -> Ask:
     actor = await require_staff(req.sender)
@@ -54,6 +55,7 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
 
 
 @router.command("活动列表", "活动")
+@router.fixed_form
 @router.hint(
     "什么活动", "哪些活动", "有什么会", "开会", "会议", "下周", "本周", "这周", "近期", "最近", "安排", "日程"
 )
@@ -62,6 +64,7 @@ async def list_activities(req: Request) -> str:
 
 
 @router.command("考勤")
+@router.fixed_form
 @router.hint("出勤", "到会情况", "谁到了", "签到情况", "签到名单", "缺席名单", staff=True)
 async def attendance(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
@@ -70,6 +73,7 @@ async def attendance(req: Request) -> str:
 
 
 @router.command("结束活动")
+@router.fixed_form
 @router.hint("关闭活动", "活动结束", "散会", staff=True)
 async def close(req: Request) -> str:
     actor = await require_staff(req.sender)

@@ -13,6 +13,7 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("绑定")
+@router.fixed_form
 @router.hint("绑定身份", "认证", "验证", "注册", "关联账号", "身份")
 async def bind(req: Request) -> str:
     member = await binding.bind(req.sender, req.args)
@@ -20,6 +21,7 @@ async def bind(req: Request) -> str:
 
 
 @router.command("绑定码")
+@router.fixed_form
 @router.hint("生成绑定码", "发绑定码", "邀请码", staff=True)
 async def issue(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
@@ -29,6 +31,7 @@ async def issue(req: Request) -> str:
 
 
 @router.command("解绑")
+@router.fixed_form
 @router.hint("解除绑定", "取消绑定", "换号", "换账号", staff=True)
 async def unbind(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)

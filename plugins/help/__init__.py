@@ -13,6 +13,7 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("帮助", "菜单", "help")
+@router.fixed_form
 @router.hint("怎么用", "如何使用", "使用说明", "指令", "命令", "功能", "能做什么", "会什么", "不会用")
 async def show_help(req: Request) -> str:
     actor = await resolve(req.sender)

@@ -25,6 +25,7 @@ async def ask(req: Request) -> str:
 
 
 @router.command("待审批")
+@router.fixed_form
 @router.hint("审批", "请假申请", "谁请假", staff=True)
 async def pending(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
@@ -32,6 +33,7 @@ async def pending(req: Request) -> str:
 
 
 @router.command("批准")
+@router.fixed_form
 @router.hint("同意请假", "准假", "通过请假", staff=True)
 async def approve(req: Request) -> str:
     actor = await require_staff(req.sender)

@@ -104,3 +104,28 @@ async def test_an_account_bound_or_promoted_elsewhere_is_recognised_at_once(db, 
     assert refused.value.template == "common/staff_only.j2"
     await Member.filter(id=member.id).update(role=Role.STAFF)  # a roster import in another process
     assert (await actors.require_staff(sender, private_only=True)).is_staff
+
+
+async def test_naming_anothers_activity_points_at_the_members_own_open_one(db, clock):
+    """`签到 #2` from a member who is not on #2's list while their own #1 is open for check-in now:
+    pointed at #1 (with how to check in), not at something that opens later."""
+    await factories.member("林建国", qq="10001", committees=("经济委",))
+    await factories.member("陈晓梅", qq="10002", committees=("文史委",))
+    own = await factories.activity(
+        title="文史委座谈会", code="K7Q2", audience=Audience.COMMITTEE, audience_value="文史委"
+    )
+    others = await factories.activity(
+        title="经济委座谈会", audience=Audience.COMMITTEE, audience_value="经济委"
+    )
+    later = await factories.activity(
+        title="文史资料征集会",
+        audience=Audience.COMMITTEE,
+        audience_value="文史委",
+        starts_in=timedelta(days=2),
+    )
+    refusal = await _refusal(factories.private("10002"), f"#{others.id}")
+    text = refusal.render()
+    assert refusal.template == "checkin/not_expected.j2"
+    assert f"#{others.id}" in text and f"#{own.id}" in text and f"签到 #{own.id} 签到码" in text
+    assert f"#{later.id}" not in text
+    assert await _pending_everywhere()
