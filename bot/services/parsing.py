@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from tortoise.models import Model
 
 from bot import clock
 from bot.input_text import fold, is_number
+from bot.services import typed_time
 from bot.services.errors import ServiceError
 from models import ActivityType
-
-_DATE_TIME = re.compile(
-    r"^(?:(?P<year>\d{4})[-/.年])?(?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?\s*"
-    r"(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$",
-    re.ASCII,
-)
-_RELATIVE = re.compile(
-    r"^(?P<word>今天|明天|后天)\s*(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$", re.ASCII
-)
-_TIME_ONLY = re.compile(r"^(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$", re.ASCII)
-_RELATIVE_DAYS = {"今天": 0, "明天": 1, "后天": 2}
 
 TYPE_ALIASES: dict[str, ActivityType] = {
     "全体会议": ActivityType.PLENARY,
@@ -55,45 +44,13 @@ def parse_activity_type(text: str) -> ActivityType:
 
 
 def parse_local_datetime(text: str, *, base_date: date | None = None) -> datetime:
-    """Parse local wall time typed by staff ("2026-12-01 09:00", "12月1日 9点", "明天 14:30")."""
+    """Local wall time typed by staff ("2026-12-01 09:00", "12月3日下午3点", "明天上午九点半";
+    see bot/services/typed_time.py); a time alone is on `base_date`, else today."""
     text = fold(text)
-    zone = clock.local_zone()
-    today = clock.today()
-    year = today.year
-    match = _DATE_TIME.match(text)
-    try:
-        if match:
-            year = int(match["year"]) if match["year"] else year
-            result = datetime(
-                year,
-                int(match["month"]),
-                int(match["day"]),
-                int(match["hour"]),
-                int(match["minute"] or 0),
-                tzinfo=zone,
-            )
-            if not match["year"] and result.date() < today:
-                result = result.replace(year=year + 1)
-            return result
-        match = _RELATIVE.match(text)
-        if match:
-            day = today + timedelta(days=_RELATIVE_DAYS[match["word"]])
-            return datetime(
-                day.year, day.month, day.day, int(match["hour"]), int(match["minute"] or 0), tzinfo=zone
-            )
-        match = _TIME_ONLY.match(text)
-        if match and base_date is not None:
-            return datetime(
-                base_date.year,
-                base_date.month,
-                base_date.day,
-                int(match["hour"]),
-                int(match["minute"] or 0),
-                tzinfo=zone,
-            )
-    except ValueError:
-        pass
-    raise ServiceError("activity/bad_time.j2", text=text)
+    moment = typed_time.parse(text, today=clock.today(), base_date=base_date)
+    if moment is None:
+        raise ServiceError("activity/bad_time.j2", text=text)
+    return moment
 
 
 NUMBER_DIGITS_MAX = 9

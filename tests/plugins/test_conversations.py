@@ -87,3 +87,13 @@ async def test_cancel_with_nothing_waiting_says_so_in_private_and_nothing_in_a_g
     reply = await _say(private_event(MEMBER, "取消"))
     assert reply is not None and "没有需要取消" in reply
     assert await _say(group_event(MEMBER, "取消", 700100)) is None
+
+
+async def test_new_activity_form_reads_times_as_staff_type_them(db, clock):
+    await factories.member("周文清", role=Role.STAFF, qq=STAFF)
+    await factories.member("林建国", qq=MEMBER)
+    answers = ["新建活动", "1", "全体委员会议", "12月3日下午3点", "下午5点半", "无", "全体", "无", "无"]
+    for answer in answers:
+        reply = await _say(private_event(STAFF, answer))
+    assert reply is not None and "12月3日(周四) 15:00 至 17:30" in reply
+    assert "已创建活动" in (await _say(private_event(STAFF, "确认")) or "")
