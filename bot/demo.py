@@ -1,6 +1,8 @@
-"""Demo data: a fictional roster, one open activity, and the console user bound as staff.
+"""Demo data: a fictional roster, one open activity, and the console user bound as staff who is
+also a 委员 (so that 签到 and 我的履职 work for them as well as the staff commands).
 
-Idempotent: running it again keeps the roster and makes sure an activity is open for check-in now.
+Idempotent: running it again re-imports the same roster (which changes nothing, or brings an older
+demo database up to date) and makes sure an activity is open for check-in now.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ DEMO_STAFF_NAME = "周文清"
 
 _DEMO_ROWS = [
     # 姓名, 性别, 界别, 专委会, 手机, 生日, 角色
-    (DEMO_STAFF_NAME, "女", "", "", "13900000001", "1985-03-12", "工作人员"),
+    (DEMO_STAFF_NAME, "女", "无党派", "经济委", "13900000001", "1985-03-12", "委员、工作人员"),
     ("林建国", "男", "经济界", "经济委", "13900000002", "1968-07-21", "委员"),
     ("陈晓梅", "女", "教育界", "提案委、文史委", "13900000003", "农历1972-08-15", "委员"),
     ("赵立新", "男", "民革", "提案委", "13900000004", "1975-02-28", "委员"),
@@ -33,9 +35,8 @@ _DEMO_ROWS = [
 
 
 async def seed() -> None:
-    if not await Member.exists():
-        result = await roster.import_rows([dict(zip(HEADERS, row, strict=True)) for row in _DEMO_ROWS])
-        assert result.ok, result.errors
+    result = await roster.import_rows([dict(zip(HEADERS, row, strict=True)) for row in _DEMO_ROWS])
+    assert result.ok, result.errors
     staff = await Member.get(name=DEMO_STAFF_NAME)
     if not await Identity.filter(platform=DEMO_PLATFORM, account_id=DEMO_ACCOUNT).exists():
         await Identity.create(member=staff, platform=DEMO_PLATFORM, account_id=DEMO_ACCOUNT)
