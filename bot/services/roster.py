@@ -13,13 +13,14 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
+from bot.input_text import fold
 from bot.services.actors import forget_all_accounts
 from models import Activity, Attendance, AttendanceStatus, Committee, Member, MemberStatus, Role
 from models.activity import ActivityStatus
@@ -35,6 +36,8 @@ GENDERS = {"", "男", "女"}
 PHONE = re.compile(r"^1\d{10}$")
 COMMITTEE_SPLIT = re.compile(r"[、,，;；/\s]+")
 LUNAR_PREFIX = "农历"
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's serial day numbers (1900 date system)
+EXCEL_SERIALS = (1, 73050)  # 1900-01-01 … 2099-12-31
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +113,26 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return [{h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h} for row in raw[1:]]
 
 
+def _parse_phone(text: str) -> str | None:
+    """`13900000002` as typed in an office spreadsheet: full-width digits, spaces, hyphens, +86."""
+    phone = re.sub(r"[\s\-()]", "", fold(text))
+    return phone.removeprefix("+86").removeprefix("0086") or None
+
+
 def _parse_birthday(text: str) -> tuple[date | None, bool]:
-    text = text.strip()
+    """`1970-05-03`, `1970/5/3`, `1970年5月3日`, `19700503`, an Excel serial day number (a date
+    cell pasted as a number), `农历…` for a lunar birthday; full-width digits as typed."""
+    text = fold(text)
     if not text:
         return None, False
     lunar = text.startswith(LUNAR_PREFIX)
     text = text.removeprefix(LUNAR_PREFIX).strip()
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+    if text.isascii() and text.isdigit() and EXCEL_SERIALS[0] <= int(text) <= EXCEL_SERIALS[1]:
+        return EXCEL_EPOCH + timedelta(days=int(text)), lunar
+    match = re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))", text, re.ASCII)
     if not match:
         raise ValueError
-    return date(int(match[1]), int(match[2]), int(match[3])), lunar
+    return date(int(match[1]), int(match[2] or match[4]), int(match[3] or match[5])), lunar
 
 
 def parse_role(text: str) -> tuple[Role, bool]:
@@ -164,7 +177,7 @@ def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]
         gender = row.get("性别", "").strip()
         if gender not in GENDERS:
             problems.append(f"性别「{gender}」应为 男 或 女")
-        phone = row.get("手机", "").strip().replace(" ", "").replace("-", "") or None
+        phone = _parse_phone(row.get("手机", ""))
         if phone is not None:
             if not PHONE.match(phone):
                 problems.append(f"手机号「{phone}」格式不正确")

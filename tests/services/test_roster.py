@@ -135,3 +135,28 @@ async def test_someone_who_stops_being_a_member_is_no_longer_expected(db, tmp_pa
     rows[1][6] = "委员、工作人员"
     await roster.import_file(_csv(tmp_path / "c.csv", rows))
     assert (await Member.get(id=wang.id)).also_member
+
+
+async def test_cells_as_office_spreadsheets_hold_them(db, tmp_path):
+    """Full-width digits and spaces typed with a Chinese IME, +86 and hyphens in phones, birthdays
+    as Excel date cells, as Excel serial numbers or as 19700503, blank rows, two people of one name."""
+    from datetime import datetime
+
+    rows: list[list[object]] = [
+        ["林建国", "男", "经济界", "经济委", "１３９０００００００２", datetime(1968, 7, 21), "委员"],
+        ["陈晓梅", "女", "教育界", "文史委", "139\u30000000\u30000003", 25040, "委员"],
+        ["赵立新", "男", "民革", "提案委", "+86 139-0000-0004", "19750228", "委员"],
+        ["\u3000", " ", "", "", "", "", ""],
+        ["王芳", "女", "经济界", "经济委", "139－0000－0005", "１９８０－１１－０２", "委员"],
+        ["王芳", "女", "教育界", "文史委", "13900000006", "", "委员"],
+    ]
+    report = await roster.import_file(_xlsx(tmp_path / "roster.xlsx", rows))
+    assert report.errors == [] and report.created == 5
+    found = {m.phone: m for m in await Member.all()}
+    assert sorted(found) == [f"1390000000{n}" for n in range(2, 7)]
+    assert found["13900000002"].birthday.isoformat() == "1968-07-21"
+    assert found["13900000003"].birthday.isoformat() == "1968-07-21"
+    assert found["13900000004"].birthday.isoformat() == "1975-02-28"
+    assert found["13900000005"].birthday.isoformat() == "1980-11-02"
+    again = await roster.import_file(_xlsx(tmp_path / "again.xlsx", rows))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
