@@ -57,16 +57,47 @@ def test_roster_binding_and_activity_round_trip(tmp_path: Path):
         "--end",
         "11:30",
         "--code",
-        "k7",
+        "k7q",
     )
     assert created.returncode == 0, created.stderr
-    assert "应到 2 人" in created.stdout and "K7" in created.stdout
+    assert "应到 2 人" in created.stdout and "K7Q" in created.stdout
     sheet = cli(tmp_path, "attendance", "1")
     assert "未签到 2 人：林建国、陈晓梅" in sheet.stdout
     closed = cli(tmp_path, "activity", "close", "1")
     assert "缺席 2" in closed.stdout
     again = cli(tmp_path, "activity", "close", "1")
     assert again.returncode == 1 and "已经结束" in again.stderr
+
+
+def test_activity_create_reads_what_a_chinese_operator_types(tmp_path: Path):
+    """The roster as an office keeps it (BOM, full-width phone digits, a blank row, two people of one
+    name), then `activity create` with 、 between names and a Chinese time (its refusals, the same
+    as 新建活动's in chat: tests/services/test_activity_cli_input.py)."""
+    roster = tmp_path / "名册.csv"
+    roster.write_text(
+        "姓名,性别,界别,专委会,手机,生日,角色\n"
+        "林建国,男,经济界,经济委,１３９０００００００２,1968-07-21,委员\n"
+        ",,,,,,\n"
+        "王芳,女,经济界,经济委,13900000003,,委员\n"
+        "王芳,女,教育界,文史委,13900000004,,委员\n",
+        encoding="utf-8-sig",
+    )
+    assert "新增 3 人" in cli(tmp_path, "roster", "import", str(roster)).stdout
+    create = [
+        "activity",
+        "create",
+        "--type",
+        "视察",
+        "--title",
+        "视察",
+        "--start",
+        "12月3日下午3点",
+        "--end",
+        "5点",
+    ]
+    created = cli(tmp_path, *create, "--members", "林建国、#3", "--group", "７００１００１")
+    assert created.returncode == 0, created.stderr
+    assert "应到 2 人" in created.stdout and "12月3日(周四) 15:00" in created.stdout
 
 
 def test_bad_roster_is_refused_with_every_line(tmp_path: Path):

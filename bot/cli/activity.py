@@ -9,9 +9,8 @@ import typer
 
 from bot.cli.runner import CLI_ACTOR, UsageProblem, error_line, run
 from bot.render import render
-from bot.services import activities
+from bot.services import activities, activity_form
 from bot.services.activities import ActivityDraft
-from bot.services.actors import find_member
 from bot.services.parsing import parse_activity_type, parse_local_datetime
 from models import Audience
 
@@ -46,9 +45,8 @@ async def _draft(new: NewActivity) -> ActivityDraft:
         start_at=start,
         end_at=parse_local_datetime(new.end, base_date=start.date()),
         place=new.place,
-        checkin_code=new.code.upper() if new.code else None,
-        announce_platform="qq" if new.group else "",
-        announce_group=new.group or "",
+        checkin_code=activity_form.checkin_code(new.code) if new.code else None,
+        announce_group=activity_form.qq_group(new.group) if new.group else "",
         opens_before_minutes=new.opens_before,
         closes_after_minutes=new.closes_after,
     )
@@ -57,9 +55,8 @@ async def _draft(new: NewActivity) -> ActivityDraft:
     elif new.sector:
         draft.audience, draft.audience_value = Audience.SECTOR, new.sector
     elif new.members:
-        draft.audience = Audience.LIST
-        names = [name.strip() for name in new.members.split(",") if name.strip()]
-        draft.member_ids = [(await find_member(name)).id for name in names]
+        draft.audience, draft.member_ids = Audience.LIST, await activity_form.listed_members(new.members)
+    draft.announce_platform = "qq" if draft.announce_group else ""
     return draft
 
 
@@ -88,14 +85,16 @@ def create(
     place: Annotated[str, typer.Option(help="where it takes place")] = "",
     committee: Annotated[str | None, typer.Option(help="expected: this 专委会 (default: everyone)")] = None,
     sector: Annotated[str | None, typer.Option(help="expected: this 界别")] = None,
-    members: Annotated[str | None, typer.Option(help="expected: these members, comma separated")] = None,
+    members: Annotated[
+        str | None, typer.Option(help="expected: these members (names, phones or #numbers; 、 or , between)")
+    ] = None,
     code: Annotated[str | None, typer.Option(help="check-in code shown at the venue")] = None,
     group: Annotated[str | None, typer.Option(help="QQ group where it is announced")] = None,
     opens_before: Annotated[
-        int | None, typer.Option(help="check-in opens this many minutes before the start")
+        int | None, typer.Option(min=0, help="check-in opens this many minutes before the start")
     ] = None,
     closes_after: Annotated[
-        int | None, typer.Option(help="check-in closes this many minutes after the start")
+        int | None, typer.Option(min=0, help="check-in closes this many minutes after the start")
     ] = None,
 ) -> None:
     """Create an activity; everyone expected gets a pending attendance row."""

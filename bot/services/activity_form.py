@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.input_text import fold, is_blank, is_number
 from bot.services import membership
 from bot.services.activities import ActivityDraft, check_listed
+from bot.services.actors import find_member
 from bot.services.errors import ServiceError
 from bot.services.parsing import ACTIVITY_TYPES, fits, parse_activity_type, parse_local_datetime
 from models import Audience, Committee, Member, MemberStatus
@@ -70,35 +71,61 @@ async def _audience(draft: ActivityDraft, text: str) -> None:
             raise ServiceError("activity/unknown_sector.j2", name=rest)
         draft.audience, draft.audience_value = Audience.SECTOR, rest
     elif head in {"名单", "指定"} and rest:
-        names = [n for n in SPLIT.split(rest) if n]
-        known = [name for name in names if fits(Member, "name", name)]
-        found = await Member.filter(name__in=known, status=MemberStatus.ACTIVE).values_list("id", "name")
-        missing = sorted(set(names) - {name for _, name in found})
-        if missing:
-            raise ServiceError("activity/unknown_names.j2", names=missing)
-        member_ids = [mid for mid, _ in found]
-        await check_listed(member_ids)
-        draft.audience, draft.member_ids = Audience.LIST, member_ids
+        draft.audience, draft.member_ids = Audience.LIST, await listed_members(rest)
     else:
         raise ServiceError("activity/bad_audience.j2")
 
 
-async def _code(draft: ActivityDraft, text: str) -> None:
+async def listed_members(text: str) -> list[int]:
+    """`张三、李四`, `张三,#12`: each by name, phone or roster number. Every name not found is
+    reported at once; a name two members share asks for their roster numbers."""
+    member_ids: list[int] = []
+    missing: list[str] = []
+    for query in (word for word in SPLIT.split(fold(text)) if word):
+        try:
+            member = await find_member(query)
+        except ServiceError as refusal:
+            if refusal.template != "common/member_not_found.j2":
+                raise
+            missing.append(query)
+            continue
+        if member.status != MemberStatus.ACTIVE:
+            missing.append(query)
+        elif member.id not in member_ids:
+            member_ids.append(member.id)
+    if missing:
+        raise ServiceError("activity/unknown_names.j2", names=missing)
+    await check_listed(member_ids)
+    return member_ids
+
+
+def checkin_code(text: str) -> str | None:
+    """The venue's check-in code as members will type it (3–16 letters and digits), or None."""
+    text = fold(text)
     if text in NONE_WORDS:
-        draft.checkin_code = None
-        return
+        return None
     if not re.fullmatch(r"[0-9A-Za-z]{3,16}", text, re.ASCII):
         raise ServiceError("activity/bad_code.j2")
-    draft.checkin_code = text.upper()
+    return text.upper()
+
+
+def qq_group(text: str) -> str:
+    """A QQ group number (5–12 digits), or '' for none."""
+    text = fold(text)
+    if text in NONE_WORDS:
+        return ""
+    if not is_number(text) or not 5 <= len(text) <= 12:
+        raise ServiceError("activity/bad_group.j2")
+    return text
+
+
+async def _code(draft: ActivityDraft, text: str) -> None:
+    draft.checkin_code = checkin_code(text)
 
 
 async def _group(draft: ActivityDraft, text: str) -> None:
-    if text in NONE_WORDS:
-        draft.announce_group = ""
-        return
-    if not is_number(text) or not 5 <= len(text) <= 12:
-        raise ServiceError("activity/bad_group.j2")
-    draft.announce_platform, draft.announce_group = "qq", text
+    draft.announce_group = qq_group(text)
+    draft.announce_platform = "qq" if draft.announce_group else ""
 
 
 STEPS: list[Step] = [
@@ -112,4 +139,4 @@ STEPS: list[Step] = [
     Step("group", "activity/ask_group.j2", _group),
 ]
 
-__all__ = ["ACTIVITY_TYPES", "STEPS", "Step"]
+__all__ = ["ACTIVITY_TYPES", "STEPS", "Step", "checkin_code", "listed_members", "qq_group"]
