@@ -18,11 +18,12 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from loguru import logger
 from nonebot.adapters import Bot, Event
-from nonebot.plugin import on_message
+from nonebot.plugin import PluginMetadata, on_message
 from nonebot.rule import Rule
 from nonebot.typing import T_State
 
@@ -100,6 +101,32 @@ Handler = Callable[[Request], Awaitable["str | Ask | None"]]
 SessionKey = tuple[str, str, str]
 
 
+class Where(StrEnum):
+    """Where a command is meant to be used (what 帮助 and the README say; handlers enforce it)."""
+
+    ANY = "any"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One registration: its words and what 帮助, the plugin's metadata and the README say of it."""
+
+    names: tuple[str, ...]
+    handler: Handler
+    usage: str  # as typed, e.g. "签到 [签到码]"
+    summary: str  # for members and staff, in 帮助 (Chinese)
+    doc: str  # for the README's command tables (English)
+    staff: bool  # staff only
+    where: Where
+    listed: bool  # shown in 帮助 and the README (False: a word used inside a conversation)
+
+    @property
+    def plugin(self) -> str:
+        """The NoneBot plugin that registered it: `plugins.<name>`."""
+        return ".".join(self.handler.__module__.split(".")[:2])
+
+
 @dataclass(slots=True)
 class _Pending:
     ask: Ask
@@ -109,23 +136,47 @@ class _Pending:
 class Router:
     def __init__(self, conversation_seconds: float = 600.0) -> None:
         self.handlers: dict[str, Handler] = {}
-        self.commands: list[tuple[tuple[str, ...], Handler]] = []  # one entry per registration
+        self.commands: list[Command] = []  # one entry per registration, in registration order
         self.pending: dict[SessionKey, _Pending] = {}
         self.conversation_seconds = conversation_seconds
         self._glued: list[str] | None = None
         self._fallback: Handler | None = None
 
-    def command(self, *names: str) -> Callable[[Handler], Handler]:
+    def command(
+        self,
+        *names: str,
+        usage: str,
+        summary: str,
+        doc: str,
+        staff: bool = False,
+        where: Where = Where.ANY,
+        listed: bool = True,
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler under `names` (the first is the command's name, the others aliases),
+        with what 帮助 (`usage` —— `summary`), the plugin's PluginMetadata and the README (`doc`)
+        say of it: the one place a command is described."""
+
         def register(handler: Handler) -> Handler:
             for name in names:
                 if name in self.handlers:
                     raise ValueError(f"command {name!r} is registered twice")
                 self.handlers[name] = handler
-            self.commands.append((names, handler))
+            self.commands.append(Command(names, handler, usage, summary, doc, staff, where, listed))
             self._glued = None
             return handler
 
         return register
+
+    def listed(self, *, staff: bool) -> list[Command]:
+        """The commands 帮助 shows: members' commands, and staff commands too when `staff`; by plugin
+        name, then as each plugin registered them (plugins may be imported in any order)."""
+        ordered = sorted(enumerate(self.commands), key=lambda pair: (pair[1].plugin, pair[0]))
+        return [c for _, c in ordered if c.listed and (staff or not c.staff)]
+
+    def metadata(self, plugin: str, *, name: str, description: str) -> PluginMetadata:
+        """A plugin's PluginMetadata, its usage made of its commands' registrations."""
+        lines = [f"{c.usage} —— {c.summary}" for c in self.commands if c.plugin == plugin and c.listed]
+        return PluginMetadata(name=name, description=description, usage="\n".join(lines))
 
     @staticmethod
     def hint(*keywords: str, staff: bool = False) -> Callable[[Handler], Handler]:
@@ -146,9 +197,9 @@ class Router:
     def hints(self) -> list[Hint]:
         """Every command's names and hint keywords, in registration order."""
         found = []
-        for names, handler in self.commands:
-            keywords, staff = self.hints_of(handler)
-            found.append(Hint(names[0], (*names[1:], *keywords), staff))
+        for command in self.commands:
+            keywords, staff = self.hints_of(command.handler)
+            found.append(Hint(command.names[0], (*command.names[1:], *keywords), staff))
         return found
 
     def fallback(self, handler: Handler) -> Handler:
