@@ -252,7 +252,14 @@ class Router:
         return self._glued
 
     def route(self, bot: Bot, event: Event) -> Request | None:
-        """The request this event makes of the bot, or None when the bot should stay silent."""
+        """The command (or the next step of a conversation) this event brings, or None."""
+        return self._route(bot, event, unanswered=False)
+
+    def route_unanswered(self, bot: Bot, event: Event) -> Request | None:
+        """A private message that names no command (what the lowest-priority matcher answers)."""
+        return self._route(bot, event, unanswered=True)
+
+    def _route(self, bot: Bot, event: Event, *, unanswered: bool) -> Request | None:
         if event.get_type() != "message":
             return None
         binding = binding_for(event)
@@ -261,12 +268,18 @@ class Router:
             return None
         arguments = Arguments.parse(event.get_plaintext())
         if self._conversation(sender) is not None:
-            return Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
+            return (
+                None
+                if unanswered
+                else Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
+            )
         matched = self.match(arguments)
         if matched is not None:
+            if unanswered:
+                return None
             name, command_args = matched
             return Request(bot, event, sender, binding.plain, arguments.raw, name, command_args)
-        if sender.is_private and arguments.words:
+        if unanswered and sender.is_private and arguments.words:
             return Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
         return None
 
@@ -315,9 +328,8 @@ router = Router()
 limits = AccountLimits()
 
 
-async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
-    """Route the message; an account over its rate limit is told once, then ignored for a while."""
-    request = router.route(bot, event)
+def _admit(request: Request | None, state: T_State) -> bool:
+    """An account over its rate limit is told once, then ignored for a while."""
     if request is None:
         return False
     verdict = limits.check(request.sender.platform, request.sender.account_id)
@@ -328,17 +340,35 @@ async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
     return True
 
 
-def install() -> None:
-    """Create the single matcher that serves every registered command."""
-    matcher = on_message(rule=Rule(_addressed_to_bot), priority=10, block=True)
+async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
+    return _admit(router.route(bot, event), state)
 
-    @matcher.handle()
-    async def _serve(state: T_State) -> None:
-        request: Request = state[REQUEST_KEY]
-        reply: str | None
-        if state[LIMITED_KEY]:
-            reply = render("common/rate_limited.j2", seconds=round(limits.silence_seconds))
-        else:
-            reply = await router.handle(request)
-        if reply:
-            await request.bot.send(request.event, request.plain(reply))
+
+async def _unanswered_private(bot: Bot, event: Event, state: T_State) -> bool:
+    return _admit(router.route_unanswered(bot, event), state)
+
+
+# The command matcher runs early and blocks: a command is ours. A private message naming no command
+# reaches the lowest-priority matcher only if no other NoneBot plugin took it first.
+COMMAND_PRIORITY = 10
+UNANSWERED_PRIORITY = 100
+
+
+def install() -> None:
+    """Create the matcher that serves every registered command and, last of all, the one that
+    answers a private message nobody else did (a pointer to the right command, or 帮助)."""
+    commands = on_message(rule=Rule(_addressed_to_bot), priority=COMMAND_PRIORITY, block=True)
+    unanswered = on_message(rule=Rule(_unanswered_private), priority=UNANSWERED_PRIORITY, block=True)
+    commands.handle()(_serve)
+    unanswered.handle()(_serve)
+
+
+async def _serve(state: T_State) -> None:
+    request: Request = state[REQUEST_KEY]
+    reply: str | None
+    if state[LIMITED_KEY]:
+        reply = render("common/rate_limited.j2", seconds=round(limits.silence_seconds))
+    else:
+        reply = await router.handle(request)
+    if reply:
+        await request.bot.send(request.event, request.plain(reply))

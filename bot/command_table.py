@@ -1,6 +1,6 @@
 """The README's command tables, written from the router's registry (see tests/guards/test_command_docs.py).
 
-    bash scripts/test.sh tests/guards/test_command_docs.py   # fails with the tables to paste
+bash scripts/test.sh tests/guards/test_command_docs.py   # fails with the tables to paste
 """
 
 from __future__ import annotations
