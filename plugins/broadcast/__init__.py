@@ -31,8 +31,9 @@ async def _ask_to_confirm(req: Request, plan: broadcasts.Plan) -> Ask:
     usage="通知 <对象> <内容>",
     summary="群发通知（对象：全体｜专委会 X｜界别 X｜群 群号｜名单 张三、李四），预览后回复「确认」",
     doc=(
-        "broadcast to 全体 / 专委会 X / 界别 X / 群 <群号> / 名单 张三、李四: a preview with the number of "
-        "recipients, then `确认` (or `取消`)"
+        "broadcast to 全体 / 专委会 X / 界别 X (their 委员) / 群 <群号> / 名单 张三、李四 (exactly those "
+        "named, staff too): a preview with how many can be reached and who cannot (no account on a "
+        "channel the bot sends on, first 50 names), then `确认` (or `取消`)"
     ),
     staff=True,
     where=Where.PRIVATE,
