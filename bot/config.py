@@ -280,7 +280,7 @@ def load_settings(**overrides: Any) -> Settings:
     path = env_file()
     problems = _typos(path)
     try:
-        settings = Settings(_env_file=path if path.is_file() else None, **overrides)  # type: ignore[call-arg]
+        settings = Settings(_env_file=path if path.is_file() else None, **overrides)
     except ValidationError as error:
         raise SettingsError([*_describe(error), *problems]) from None
     if problems:

@@ -160,7 +160,7 @@ async def _mark(activity: Activity, member: Member, sender: Sender, now: datetim
     ORM costs three times as long as executing it.
     """
     status = AttendanceStatus.LATE if now > activity.start_at else AttendanceStatus.PRESENT
-    moment = Attendance._meta.fields_map["checked_in_at"].to_db_value(now, None)
+    moment = Attendance._meta.fields_map["checked_in_at"].to_db_value(now, Attendance)
     params = [status.value, moment, sender.platform, moment, activity.id, member.id]
     params += [activity.id, moment, moment]
     changed, _ = await db.execute(_MARK_SQL, params)

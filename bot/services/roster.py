@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -205,7 +206,7 @@ async def import_rows(
 
 
 async def _upsert(row: RosterRow, committees: dict[str, Committee], report: ImportReport) -> None:
-    values = {
+    values: dict[str, Any] = {
         "name": row.name,
         "gender": row.gender,
         "sector": row.sector,

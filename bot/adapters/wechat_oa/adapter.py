@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from loguru import logger
@@ -191,9 +192,11 @@ class Adapter(BaseAdapter):
         dispatcher.wake()
 
     @override
-    async def _call_api(self, bot: Any, api: str, /, **data: Any) -> Any:
+    async def _call_api(self, bot: Any, api: str, /, **data: Any) -> Any:  # type: ignore[override]
+        # Positional-only so that no API parameter can collide with `bot` or `api`; NoneBot calls it
+        # positionally (`self._call_api(bot, api, **data)`), which the base signature also allows.
         client = shared_api()
-        calls = {
+        calls: dict[str, Callable[..., Awaitable[Any]]] = {
             "send_text": client.send_text,
             "send_template": client.send_template,
             "create_menu": client.create_menu,
