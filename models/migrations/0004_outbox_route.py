@@ -5,7 +5,7 @@ from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_utc_times')]
+    dependencies = [('models', '0003_staff_also_member')]
 
     initial = False
 
