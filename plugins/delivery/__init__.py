@@ -8,7 +8,10 @@ from bot.services.actors import require_staff
     "送达",
     usage="送达 <编号>",
     summary="查看群发送达情况",
-    doc="delivery of broadcast B<编号>: sent / pending / failed / unknown / unreachable and who",
+    doc=(
+        "delivery of broadcast B<编号>: sent (per channel) / pending / failed / unknown / unreachable "
+        "and who, the way each rerouted message went and why"
+    ),
     staff=True,
     where=Where.PRIVATE,
 )
