@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from bot.input_text import fold, is_blank, is_number
 from bot.services import membership
 from bot.services.activities import ActivityDraft, check_listed
-from bot.services.actors import find_member
+from bot.services.actors import find_members
 from bot.services.errors import ServiceError
 from bot.services.parsing import ACTIVITY_TYPES, fits, parse_activity_type, parse_local_datetime
-from models import Audience, Committee, Member, MemberStatus
+from models import Audience, Committee, Member
 
 NONE_WORDS = {"无", "没有", "不需要", "不用", "否", "-"}
 SPLIT = re.compile(r"[、,，;；\s]+")
@@ -77,24 +77,8 @@ async def _audience(draft: ActivityDraft, text: str) -> None:
 
 
 async def listed_members(text: str) -> list[int]:
-    """`张三、李四`, `张三,#12`: each by name, phone or roster number. Every name not found is
-    reported at once; a name two members share asks for their roster numbers."""
-    member_ids: list[int] = []
-    missing: list[str] = []
-    for query in (word for word in SPLIT.split(fold(text)) if word):
-        try:
-            member = await find_member(query)
-        except ServiceError as refusal:
-            if refusal.template != "common/member_not_found.j2":
-                raise
-            missing.append(query)
-            continue
-        if member.status != MemberStatus.ACTIVE:
-            missing.append(query)
-        elif member.id not in member_ids:
-            member_ids.append(member.id)
-    if missing:
-        raise ServiceError("activity/unknown_names.j2", names=missing)
+    """`张三、李四`, `张三,#12`: the 委员 named, by name, phone or roster number (see find_members)."""
+    member_ids = await find_members([word for word in SPLIT.split(fold(text)) if word])
     await check_listed(member_ids)
     return member_ids
 

@@ -131,3 +131,25 @@ async def find_member(query: str) -> Member:
     if len(matches) > 1:
         raise ServiceError("common/member_ambiguous.j2", query=query, matches=matches)
     return matches[0]
+
+
+async def find_members(queries: list[str]) -> list[int]:
+    """Several members by name, phone or roster number, in the order named, each once. Every query
+    that finds nobody active is reported at once; a name two members share asks for their numbers."""
+    found: list[int] = []
+    missing: list[str] = []
+    for query in queries:
+        try:
+            member = await find_member(query)
+        except ServiceError as refusal:
+            if refusal.template != "common/member_not_found.j2":
+                raise
+            missing.append(query)
+            continue
+        if member.status != MemberStatus.ACTIVE:
+            missing.append(query)
+        elif member.id not in found:
+            found.append(member.id)
+    if missing:
+        raise ServiceError("activity/unknown_names.j2", names=missing)
+    return found

@@ -22,12 +22,12 @@ from bot.delivery.recipients import GroupRecipient, MemberRecipient, Recipient
 from bot.input_text import Arguments, as_arguments, is_blank, is_number, storable
 from bot.sender import Sender
 from bot.services import membership
-from bot.services.actors import require_staff
+from bot.services.actors import find_members, require_staff
 from bot.services.delivery_report import NAMES_SHOWN
 from bot.services.errors import ServiceError
 from bot.services.greetings import known_groups
 from bot.services.parsing import fits
-from models import Committee, Member, MemberStatus, OutboxMessage
+from models import Committee, Member, OutboxMessage
 
 CONTENT_MAX = 2000
 TITLE_MAX = 60
@@ -144,18 +144,7 @@ async def _members(plan: Plan) -> list[int]:
             raise ServiceError("activity/unknown_sector.j2", name=plan.value)
         query = active.filter(sector=plan.value)
     elif plan.audience == "list":
-        names = [name for name in plan.names if fits(Member, "name", name)]
-        rows = await Member.filter(name__in=names, status=MemberStatus.ACTIVE).values_list("id", "name")
-        by_name: dict[str, list[int]] = {}
-        for member_id, name in rows:
-            by_name.setdefault(name, []).append(member_id)
-        unknown = [name for name in plan.names if name not in by_name]
-        if unknown:
-            raise ServiceError("activity/unknown_names.j2", names=unknown)
-        twice = [name for name in plan.names if len(by_name[name]) > 1]
-        if twice:
-            raise ServiceError("broadcast/ambiguous_names.j2", names=twice)
-        return sorted({by_name[name][0] for name in plan.names})
+        return sorted(await find_members(plan.names))
     else:
         return []
     return sorted(set(await query.values_list("id", flat=True)))

@@ -16,7 +16,8 @@ STAFF, MEMBER = "20001", "10001"
 
 
 async def _say(event: Event) -> str | None:
-    request = router.route(object(), event)  # type: ignore[arg-type]
+    # a command or a form's answer; else a private message for the last matcher (a pointer, 帮助)
+    request = router.route(object(), event) or router.route_unanswered(object(), event)  # type: ignore[arg-type]
     if request is None:
         return None
     return await router.handle(request)
