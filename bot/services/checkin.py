@@ -133,7 +133,10 @@ def _choose(
         here = [c for c in candidates if c[0].announce_group == sender.group_id]
         if len(here) == 1:
             return here[0]
-    raise ServiceError("checkin/which_one.j2", activities=[a for a, _ in candidates])
+    left = [c for c in candidates if _already(*c) is None]  # never offer what is done already
+    if len(left) == 1 or not left:
+        return (left or candidates)[0]
+    raise ServiceError("checkin/which_one.j2", activities=[a for a, _ in left])
 
 
 def _code_accepted(activity: Activity, code: str, venue_verified: bool) -> bool:

@@ -129,3 +129,15 @@ async def test_naming_anothers_activity_points_at_the_members_own_open_one(db, c
     assert f"#{others.id}" in text and f"#{own.id}" in text and f"签到 #{own.id} 签到码" in text
     assert f"#{later.id}" not in text
     assert await _pending_everywhere()
+
+
+async def test_several_open_lists_only_what_is_left_to_check_in_to(db, clock):
+    """Checked in to one of three open activities: 签到 asks about the two left, never the done one;
+    with one left, 签到 in a private chat checks in to it."""
+    await factories.member("林建国", qq="10001")
+    done, left, other = [await factories.activity(title=t) for t in ("全体会", "座谈会", "培训会")]
+    await checkin.check_in(factories.private("10001"), f"#{done.id}")
+    text = (await _refusal(factories.private("10001"))).render()
+    assert f"#{left.id}" in text and f"#{other.id}" in text and f"#{done.id}" not in text
+    await checkin.check_in(factories.private("10001"), f"#{other.id}")
+    assert (await checkin.check_in(factories.private("10001"))).activity.id == left.id
