@@ -20,7 +20,7 @@ from typing import Any
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from bot.input_text import fold
+from bot.input_text import fold, is_number
 from bot.services.actors import forget_all_accounts
 from models import Activity, Attendance, AttendanceStatus, Committee, Member, MemberStatus, Role
 from models.activity import ActivityStatus
@@ -127,7 +127,7 @@ def _parse_birthday(text: str) -> tuple[date | None, bool]:
         return None, False
     lunar = text.startswith(LUNAR_PREFIX)
     text = text.removeprefix(LUNAR_PREFIX).strip()
-    if text.isascii() and text.isdigit() and EXCEL_SERIALS[0] <= int(text) <= EXCEL_SERIALS[1]:
+    if is_number(text) and EXCEL_SERIALS[0] <= int(text) <= EXCEL_SERIALS[1]:
         return EXCEL_EPOCH + timedelta(days=int(text)), lunar
     match = re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))", text, re.ASCII)
     if not match:

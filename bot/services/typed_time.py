@@ -21,6 +21,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from bot import clock
+from bot.input_text import is_number
 
 _CN_DIGITS = {
     char: value
@@ -31,14 +32,16 @@ _NUMBER = r"\d{1,2}|[〇零一二两三四五六七八九十]{1,3}"
 _YEAR = r"\d{4}|[〇零一二三四五六七八九]{4}"
 
 _DATE = re.compile(
-    rf"^(?:(?P<year>{_YEAR})\s*[-/.年]\s*)?(?P<month>{_NUMBER})\s*[-/.月]\s*(?P<day>{_NUMBER})\s*[日号]?"
+    rf"^(?:(?P<year>{_YEAR})\s*[-/.年]\s*)?(?P<month>{_NUMBER})\s*[-/.月]\s*(?P<day>{_NUMBER})\s*[日号]?",
+    re.ASCII,
 )
 _RELATIVE = re.compile(r"^(?P<word>今天|今日|明天|明日|大后天|后天)")
 _WEEKDAY = re.compile(r"^(?P<which>下个?|本|这个?)?(?:周|星期|礼拜)(?P<day>[一二三四五六日天1-7])")
 _TIME = re.compile(
     rf"^(?P<period>早上|早晨|上午|中午|下午|晚上|傍晚|凌晨)?\s*(?P<hour>{_NUMBER})\s*"
     rf"(?:[:点时]\s*(?:(?P<minute>{_NUMBER})\s*分?|(?P<fraction>半|一刻|三刻|1刻|3刻)|钟|整)?)"
-    r"(?P<late>\s*钟|\s*整)?$"
+    r"(?P<late>\s*钟|\s*整)?$",
+    re.ASCII,
 )
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -48,7 +51,7 @@ _AFTERNOON = {"下午", "晚上", "傍晚"}
 
 def number(text: str) -> int:
     """`12`, `十二`, `二十三`, `三十`, `两`, and digit by digit `二〇二六`."""
-    if text.isdigit():
+    if is_number(text):
         return int(text)
     if "十" not in text:
         return int("".join(str(_CN_DIGITS[char]) for char in text))
