@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 
@@ -28,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     import nonebot
 
     from bot.app import ConfigurationError, create
-    from bot.config import reset_settings_cache
+    from bot.config import get_settings, reset_settings_cache
+    from bot.db import probe
 
     reset_settings_cache()
     try:
@@ -37,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(exc).splitlines():
             print(f"configuration error: {line}", file=sys.stderr)
         return 2
+    problem = asyncio.run(probe(get_settings().database_url))
+    if problem is not None:
+        print(f"database error: {problem} (check DATABASE_URL)", file=sys.stderr)
+        return 1
     nonebot.run()
     return 0
 

@@ -111,6 +111,32 @@ async def connect(url: str | None = None, *, run_migrations: bool = True) -> Non
         await apply_migrations()
 
 
+def display_url(url: str) -> str:
+    """The URL as an operator may read it in a message: without its password."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+async def probe(url: str, timeout: float = 15.0) -> str | None:
+    """Why the database at `url` cannot be used, in one line, or None: checked before the bot
+    starts, so that a wrong DATABASE_URL stops it with that line instead of a traceback."""
+    url = normalise_url(url)
+    try:
+        if url.startswith("sqlite://"):
+            path = url.removeprefix("sqlite://").partition("?")[0]
+            if path != ":memory:":
+                _make_sqlite_folder(url)
+                sqlite3.connect(path, timeout=timeout).close()
+        else:
+            import asyncpg
+
+            dsn = url.partition("?")[0].replace("postgres://", "postgresql://", 1)
+            connection = await asyncpg.connect(dsn, timeout=timeout)
+            await connection.close()
+    except Exception as exc:
+        return f"{display_url(url.partition('?')[0])}: {type(exc).__name__}: {exc}".rstrip(": ")
+    return None
+
+
 async def disconnect() -> None:
     """Close connections and forget the app registry, so a later connect may use another backend."""
     from tortoise.backends.base.executor import EXECUTOR_CACHE

@@ -51,6 +51,26 @@ def test_the_bot_process_exits_with_a_clear_message(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e
+def test_an_unusable_database_stops_the_bot_with_one_line(tmp_path):
+    """A wrong DATABASE_URL (nothing listens there) is said in one line, password hidden, before
+    the server starts: not a traceback from the web server's start-up."""
+    env = {
+        **os.environ,
+        "WEIYUAN_ENV_FILE": os.devnull,
+        "ONEBOT_ACCESS_TOKEN": "t",
+        "DATABASE_URL": "postgres://weiyuan:s3cret@127.0.0.1:1/weiyuan",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    problems = [line for line in result.stderr.splitlines() if line.startswith("database error:")]
+    assert result.returncode == 1 and len(problems) == 1, result.stderr[-2000:]
+    assert "127.0.0.1:1" in problems[0] and "DATABASE_URL" in problems[0] and "s3cret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_disabled_channel_adds_no_matchers():
     """Every matcher is checked for every event: a channel's own plugin loads only with that channel."""
     from bot.app import enabled_plugin_modules

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
@@ -64,7 +63,9 @@ def error_line(kind: str, /, **context: object) -> str:
 
 
 def hide_password(url: str) -> str:
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    from bot.db import display_url
+
+    return display_url(url)
 
 
 def input_file(path: str) -> Path:
