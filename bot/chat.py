@@ -15,7 +15,9 @@ Messages of one chat session are handled one at a time, in the order they came: 
 after a 确认 sees the outcome of the 确认, never the form it already answered. A form never traps
 its person: while it waits, a command that takes no free text (`@router.fixed_form`: 签到, 我的履职,
 帮助 …) or the form's own command word is run as that command and the form is left, with a note;
-anything else is the answer to the step (so content that begins with 建议 stays content).
+anything else is the answer to the step (so content that begins with 建议 stays content). A form
+waits 30 minutes (a long report is typed on a phone); an answer that comes later is told the form
+timed out and how to start again, not that the bot did not understand.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ REQUEST_KEY = "_weiyuan_request"
 LIMITED_KEY = "_weiyuan_rate_limited"
 HINTS_ATTRIBUTE = "_weiyuan_hints"
 FIXED_FORM_ATTRIBUTE = "_weiyuan_fixed_form"
+EXPIRED_NOTICE_SECONDS = 24 * 3600  # how long a late answer to a timed-out form is told so
 
 
 def _strip_punctuation(word: str) -> str:
@@ -165,7 +168,7 @@ class _Turns:
 
 
 class Router:
-    def __init__(self, conversation_seconds: float = 600.0) -> None:
+    def __init__(self, conversation_seconds: float = 1800.0) -> None:
         self.handlers: dict[str, Handler] = {}
         self.commands: list[Command] = []  # one entry per registration, in registration order
         self.pending: dict[SessionKey, _Pending] = {}
@@ -252,11 +255,13 @@ class Router:
         return sender.platform, sender.account_id, sender.group_id or ""
 
     def _conversation(self, sender: Sender) -> Ask | None:
+        """The form waiting for this session's answer; also one that timed out less than a day ago,
+        so that the late answer is told it came too late (`_handle`) rather than not understood."""
         key = self.session(sender)
         pending = self.pending.get(key)
         if pending is None:
             return None
-        if pending.expires < time.monotonic():
+        if pending.expires + EXPIRED_NOTICE_SECONDS < time.monotonic():
             del self.pending[key]
             return None
         return pending.ask
@@ -353,6 +358,12 @@ class Router:
         key = self.session(request.sender)
         ongoing = self.pending.get(key) if self._conversation(request.sender) else None
         left = ""
+        if ongoing is not None and ongoing.expires < time.monotonic():
+            del self.pending[key]
+            if not request.name and self.match(request.arguments) is None:
+                minutes = max(1, round(self.conversation_seconds / 60))
+                return render("common/conversation_expired.j2", command=ongoing.command, minutes=minutes)
+            ongoing = None
         if ongoing is not None and not request.name:
             interrupting = self._interrupts(ongoing, request)
             if interrupting is not None:

@@ -98,3 +98,22 @@ async def test_new_activity_form_reads_times_as_staff_type_them(db, clock):
         reply = await _say(private_event(STAFF, answer))
     assert reply is not None and "12月3日(周四) 15:00 至 17:30" in reply
     assert "已创建活动" in (await _say(private_event(STAFF, "确认")) or "")
+
+
+async def test_an_answer_after_the_form_timed_out_is_told_so(db, monkeypatch):
+    """A long report typed on a phone may arrive after the form stopped waiting: the member is told
+    the form timed out and how to start again, not that the bot did not understand."""
+    member = await factories.member("林建国", qq=MEMBER)
+    await _say(private_event(MEMBER, "社情民意"))
+    await _say(private_event(MEMBER, "关于加装电梯的建议"))
+    monkeypatch.setattr(router, "conversation_seconds", 0.0)
+    await _say(private_event(MEMBER, "老旧小区加装电梯难"))  # a refusal renews the wait: now 0 s
+    await asyncio.sleep(0.01)
+    reply = await _say(private_event(MEMBER, "多个老旧小区居民反映加装电梯协调难、资金难。"))
+    assert reply is not None and "超时" in reply and "社情民意" in reply
+    assert "超时" not in (await _say(private_event(MEMBER, "好的")) or "")  # said once
+    assert await Report.filter(member=member).count() == 0
+
+
+async def test_a_form_waits_long_enough_to_type_a_report_on_a_phone():
+    assert router.conversation_seconds >= 30 * 60
