@@ -16,6 +16,7 @@ from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
 from models import Attendance, AttendanceStatus, LeaveRequest, LeaveStatus
 from models.activity import ActivityStatus
+from models.leave import STANDING_LEAVE
 
 
 async def request(sender: Sender, activity_ref: str, reason: str) -> LeaveRequest:
@@ -35,9 +36,7 @@ async def request(sender: Sender, activity_ref: str, reason: str) -> LeaveReques
         raise ServiceError("leave/not_expected.j2", activity=activity)
     if row.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
         raise ServiceError("leave/already_checked_in.j2", activity=activity)
-    existing = await LeaveRequest.filter(
-        activity=activity, member=member, status__in=[LeaveStatus.PENDING, LeaveStatus.APPROVED]
-    ).first()
+    existing = await LeaveRequest.filter(activity=activity, member=member, status__in=STANDING_LEAVE).first()
     if existing is not None:
         raise ServiceError("leave/duplicate.j2", activity=activity, leave=existing)
     async with in_transaction():

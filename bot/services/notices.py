@@ -26,6 +26,7 @@ from bot.services import membership
 from bot.services.timing import in_window, parse_offset, parse_offsets
 from models import Activity, Attendance, AttendanceStatus, LeaveRequest, Member
 from models.activity import ActivityStatus
+from models.leave import STANDING_LEAVE
 
 _listeners: list[Callable[[], None]] = []
 
@@ -117,8 +118,11 @@ async def on_activity_created(activity: Activity, member_ids: list[int]) -> int:
 
 
 async def _answered(activity_id: int) -> set[int]:
-    """Members who asked for leave (any outcome): a leave request answers the confirmation."""
-    rows = await LeaveRequest.filter(activity_id=activity_id).values_list("member_id", flat=True)
+    """Members with leave pending or approved: that answers the confirmation. A refused leave is
+    no leave: the member is expected, and reminded, like everybody else."""
+    rows = await LeaveRequest.filter(activity_id=activity_id, status__in=STANDING_LEAVE).values_list(
+        "member_id", flat=True
+    )
     return set(rows)
 
 
