@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot import clock
 from bot.sender import Sender
 from bot.services import activities, membership
+from bot.services.activity_listing import PHASE_LABELS, phase
 from bot.services.actors import require_member, require_staff
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
@@ -59,6 +60,10 @@ class ConfirmationSheet:
     silent: list[str]
     checked_in: list[str]
     refused: list[LeaveLine] = field(default_factory=list)
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[phase(self.activity)]
 
     @property
     def expected(self) -> int:

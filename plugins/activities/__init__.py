@@ -6,9 +6,9 @@ from nonebot.plugin import PluginMetadata
 
 from bot.chat import Ask, Request, router
 from bot.render import render
-from bot.services import activities
+from bot.services import activities, activity_listing, membership
 from bot.services.activity_form import ACTIVITY_TYPES, STEPS
-from bot.services.actors import require_staff
+from bot.services.actors import require_staff, resolve
 from bot.services.parsing import parse_number
 
 __plugin_meta__ = PluginMetadata(
@@ -58,7 +58,12 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
     "什么活动", "哪些活动", "有什么会", "开会", "会议", "下周", "本周", "这周", "近期", "最近", "安排", "日程"
 )
 async def list_activities(req: Request) -> str:
-    return render("activity/list.j2", activities=await activities.list_current())
+    actor = await resolve(req.sender)
+    private = req.sender.is_private
+    # in a private chat a 委员 sees where they stand; staff also see what is over but not closed
+    member = actor.member if private and actor.member and membership.counts_as_member(actor.member) else None
+    listing = await activity_listing.listing(member, for_staff=private and actor.is_staff)
+    return render("activity/list.j2", listing=listing)
 
 
 @router.command("考勤")

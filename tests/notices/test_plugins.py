@@ -84,7 +84,7 @@ async def test_attend_then_the_staff_list(app: App, db, clock):
     assert row.response == "attend" and row.confirmed_at == clock()
     expected_list = "\n".join(
         [
-            f"#{activity.id}「提案工作座谈会」{start}",
+            f"#{activity.id}「提案工作座谈会」{start}（未开始）",
             "应到 3 人：确认出席 1 · 请假 1 · 未回复 1",
             "确认出席：林建国",
             "请假：",
@@ -247,7 +247,7 @@ async def test_confirmation_list_does_not_count_a_refused_leave(app: App, db, cl
     )
     expected = "\n".join(
         [
-            f"#{activity.id}「提案工作座谈会」2026年6月4日(周四) 09:00",
+            f"#{activity.id}「提案工作座谈会」2026年6月4日(周四) 09:00（未开始）",
             "应到 3 人：确认出席 0 · 请假 1 · 未回复 2",
             "确认出席：无",
             "请假：",
