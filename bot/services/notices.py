@@ -6,7 +6,7 @@ queues nothing twice:
   notice:{activity}:{member}            notice:{activity}:group
   reminder:{activity}:{minutes}m:{member}
   checkin-open:{activity}
-  silent:{activity}:{member}            silent-list:{activity}:{staff member}
+  silent:{activity}:{member}            silent-list:{activity}:{staff member | account:platform:id}
 """
 
 from __future__ import annotations
@@ -172,11 +172,6 @@ async def _reminders(activity: Activity, now: datetime, window: timedelta) -> li
     return messages
 
 
-async def staff_to_tell(activity: Activity) -> list[int]:
-    """Who gets the list of silent members: the staff responsible for the activity."""
-    return await membership.responsible_staff(activity)
-
-
 async def _silent(activity: Activity, now: datetime, window: timedelta) -> list[Outgoing]:
     due = activity.start_at - silent_offset()
     if not in_window(due, now, window):
@@ -199,11 +194,11 @@ async def _silent(activity: Activity, now: datetime, window: timedelta) -> list[
     ]
     if silent:
         names = await Member.filter(id__in=silent).order_by("id").values_list("name", flat=True)
-        for staff_id in await staff_to_tell(activity):
+        for suffix, recipient in await membership.staff_to_reach(activity):
             messages.append(
                 Outgoing(
-                    key=f"silent-list:{activity.id}:{staff_id}",
-                    recipient=MemberRecipient(staff_id),
+                    key=f"silent-list:{activity.id}:{suffix}",
+                    recipient=recipient,
                     template="notices/silent_list.j2",
                     context={**context, "names": list(names)},
                     kind="silent_list",
