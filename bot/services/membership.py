@@ -18,7 +18,6 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from bot.config import get_settings
-from bot.delivery import routing
 from bot.delivery.recipients import AccountRecipient, MemberRecipient, Recipient
 from bot.input_text import is_number
 from bot.services.errors import ServiceError
@@ -104,6 +103,10 @@ async def staff_to_reach(activity: Activity) -> list[tuple[str, Recipient]]:
     with its dedupe-key suffix: the responsible staff (`responsible_staff`); when none of them can
     be reached on any channel, every staff member; when no staff member can be reached at all, also
     the SUPERUSERS accounts. Rows for unreachable staff are queued anyway, so 送达 shows them."""
+    # imported here: the channel registry loads NoneBot, which the scheduler's import of the
+    # services (and its leader election child) must not pay for or be configured by
+    from bot.delivery import routing
+
     chosen = await responsible_staff(activity)
     unreachable = set(await routing.unreachable_members(chosen))
     if chosen and unreachable >= set(chosen):
