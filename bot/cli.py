@@ -128,6 +128,23 @@ async def attendance(args: argparse.Namespace) -> int:
     return 0
 
 
+async def console_link(args: argparse.Namespace) -> int:
+    """A one-time sign-in link to the web console: for a member, or the first 管理员 of the roster."""
+    from bot.services import console_auth
+    from models import Role
+
+    if args.member:
+        member = await find_member(args.member)
+    else:
+        member = await Member.filter(role=Role.ADMIN, status=MemberStatus.ACTIVE).order_by("id").first()
+        if member is None:
+            print("error: the roster has no active 管理员 yet (import one with 角色 管理员)", file=sys.stderr)
+            return 2
+    link = await console_auth.issue_link(member, "cli")
+    print(render("console/link.j2", link=link))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description="委员之家 operator commands")
     parser.add_argument("--database-url", help="override DATABASE_URL for this command")
@@ -186,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("attendance", help="attendance sheet of an activity")
     p.add_argument("number", type=int)
     p.set_defaults(run=attendance)
+
+    p = sub.add_parser("console-link", help="a one-time sign-in link to the web console (first admin)")
+    p.add_argument("member", nargs="?", help="name, phone or roster number (#12) of a staff member")
+    p.set_defaults(run=console_link)
 
     from bot.cli_archive import add_archive_commands
     from bot.cli_wechat import add_wechat_commands

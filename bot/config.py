@@ -150,6 +150,17 @@ class Settings(BaseModel):
     )
     greeting_max_chars: int = Field(300, ge=20, description="Longest greeting text; longer ones fall back")
 
+    # Staff web console (/console on the bot's own HTTP server)
+    console_enabled: bool = Field(True, description="Serve the staff web console at /console")
+    console_base_url: str = Field(
+        "", description="Public address in sign-in links, e.g. https://weiyuan.example.cn (empty: HOST:PORT)"
+    )
+    console_login_ttl_minutes: int = Field(
+        5, ge=1, le=60, description="How long a one-time sign-in link works"
+    )
+    console_idle_minutes: int = Field(30, ge=1, description="A console session unused this long ends")
+    console_session_hours: int = Field(12, ge=1, description="A console session ends this long after sign-in")
+
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -189,6 +200,15 @@ def load_settings(**overrides: object) -> Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+def server_address() -> str:
+    """http://HOST:PORT of the bot's own HTTP server (NoneBot's HOST and PORT, from the environment)."""
+    raw = _read_env()
+    host = raw.get("host", "127.0.0.1")
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{raw.get('port', '8080')}"
 
 
 def reset_settings_cache() -> None:
