@@ -27,7 +27,7 @@ from nonebot.typing import T_State
 
 from bot.adapters import binding_for
 from bot.render import render
-from bot.services.actors import Sender
+from bot.sender import Sender
 from bot.services.errors import ServiceError
 
 COMMAND_PREFIXES = ("/", "／")

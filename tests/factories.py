@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot import clock
+from bot.sender import Sender
 from bot.services import activities
-from bot.services.actors import Sender
 from models import ActivityType, Audience, Committee, Identity, Member, Role
 
 

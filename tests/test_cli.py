@@ -73,11 +73,11 @@ def test_bad_roster_is_refused_with_every_line(tmp_path: Path):
     roster = tmp_path / "bad.csv"
     roster.write_text("姓名,手机,角色\n,13900000002,\n王五,139,主席\n", encoding="utf-8")
     result = cli(tmp_path, "roster", "import", str(roster))
-    assert result.returncode == 1
+    assert result.returncode == 1 and result.stdout == ""
     assert (
-        "第 2 行：缺少姓名" in result.stdout
-        and "第 3 行" in result.stdout
-        and "未导入任何数据" in result.stdout
+        "第 2 行：缺少姓名" in result.stderr
+        and "第 3 行" in result.stderr
+        and "未导入任何数据" in result.stderr
     )
     listed = cli(tmp_path, "members")
     assert "没有符合条件的成员" in listed.stdout
@@ -86,4 +86,55 @@ def test_bad_roster_is_refused_with_every_line(tmp_path: Path):
 def test_help_everywhere(tmp_path: Path):
     for args in (["--help"], ["roster", "--help"], ["activity", "create", "--help"]):
         result = cli(tmp_path, *args)
-        assert result.returncode == 0 and "usage:" in result.stdout
+        assert result.returncode == 0 and "Usage: weiyuan" in result.stdout
+
+
+def test_every_failure_is_one_line_with_its_exit_code(tmp_path: Path):
+    """0 done, 1 refused with a reason, 2 the command line is wrong; never a traceback."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    cases = [
+        (["roster", "import", str(tmp_path / "missing.csv")], 2, "找不到文件"),
+        (["roster", "export", str(tmp_path / "a-file" / "roster.csv")], 1, "无法写入"),
+        (["archive", "export", str(tmp_path / "a-file" / "y.xlsx")], 1, "不是文件夹"),
+        (["--database-url", "postgres://nobody:secret@127.0.0.1:1/none", "members"], 1, "无法连接数据库"),
+        (["activity", "close", "abc"], 2, "weiyuan activity close --help"),
+        (["roster", "imprt", "x.csv"], 2, "Did you mean 'import'"),
+        (
+            [
+                "activity",
+                "create",
+                "--type",
+                "全体会议",
+                "--title",
+                "t",
+                "--start",
+                "2030-12-01 09:00",
+                "--end",
+                "11:00",
+                "--committee",
+                "经济委",
+                "--sector",
+                "经济界",
+            ],
+            2,
+            "只能选一个",
+        ),
+    ]
+    for args, code, says in cases:
+        result = cli(tmp_path, *args)
+        assert (result.returncode, result.stdout) == (code, ""), (args, result.stderr)
+        assert says in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+    assert (
+        "secret" not in cli(tmp_path, "--database-url", "postgres://u:secret@127.0.0.1:1/x", "members").stderr
+    )
+
+
+def test_the_weiyuan_command_is_installed(tmp_path: Path):
+    weiyuan = Path(sys.executable).with_name("weiyuan")
+    env = {**os.environ, "WEIYUAN_ENV_FILE": os.devnull, "DATABASE_URL": f"sqlite://{tmp_path / 'w.sqlite3'}"}
+    result = subprocess.run(
+        [str(weiyuan), "activity", "list"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "当前没有进行中的活动" in result.stdout

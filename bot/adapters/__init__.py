@@ -12,7 +12,7 @@ from typing import Any
 
 from nonebot.adapters import Event
 
-from bot.services.actors import Sender
+from bot.sender import Sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from nonebot.adapters.console import Event as ConsoleEvent
 from nonebot.adapters.console import Message, MessageEvent, MessageSegment
 
 from bot.adapters import AdapterBinding
-from bot.services.actors import Sender
+from bot.sender import Sender
 
 
 def sender_of(event: Event) -> Sender | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from loguru import logger
 from nonebot.adapters import Bot
 
-from bot.services.actors import Sender
+from bot.sender import Sender
 
 
 async def send_private_file(bot: Bot, sender: Sender, path: Path) -> bool:

@@ -7,7 +7,7 @@ from nonebot.adapters.onebot.v11 import Event as OneBotEvent
 from nonebot.adapters.onebot.v11 import GroupMessageEvent, Message, MessageSegment, PrivateMessageEvent
 
 from bot.adapters import AdapterBinding
-from bot.services.actors import Sender
+from bot.sender import Sender
 
 
 def sender_of(event: Event) -> Sender | None:

@@ -34,15 +34,17 @@ async def wechat_qr(activity: Activity) -> tuple[str, str]:
     cached = _tickets.get(activity.id)
     if cached and cached[0] > time.monotonic():
         return cached[1], ""
-    from bot.adapters.wechat_oa.api import WechatApiError
-    from bot.cli_wechat import CommandError, checkin_ticket
+    from bot.adapters.wechat_oa.api import WechatApiError, shared_api
+    from bot.services import followers
+    from bot.services.errors import ServiceError
 
     try:
-        ticket = await checkin_ticket(activity.id)
-    except (CommandError, WechatApiError, OSError) as exc:
+        wanted = await followers.checkin_qr(activity.id)
+        ticket = await shared_api().create_qr_scene(wanted.scene, expire_seconds=wanted.expire_seconds)
+    except (ServiceError, WechatApiError, OSError) as exc:
         logger.warning("venue QR code for activity {} unavailable: {}", activity.id, exc)
         return "", "failed"
     uri = _png_data_uri(ticket.url)
-    lifetime = getattr(ticket, "expire_seconds", 0) or 3600
+    lifetime = ticket.expire_seconds or wanted.expire_seconds
     _tickets[activity.id] = (time.monotonic() + max(60, lifetime - 300), uri)
     return uri, ""

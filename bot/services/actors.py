@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot import db
 from bot.config import get_settings
+from bot.sender import Sender
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
 from models import Member, MemberStatus
@@ -14,19 +15,6 @@ PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "console": "控制台", "web"
 # The staff web console acts as this platform, the account being the member's roster id: a signed-in
 # session is a private chat of that member, so every service applies its usual checks.
 WEB_PLATFORM = "web"
-
-
-@dataclass(frozen=True, slots=True)
-class Sender:
-    """A chat account and where it spoke: a private chat when `group_id` is None."""
-
-    platform: str
-    account_id: str
-    group_id: str | None = None
-
-    @property
-    def is_private(self) -> bool:
-        return self.group_id is None
 
 
 @dataclass(frozen=True, slots=True)

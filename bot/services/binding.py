@@ -18,7 +18,8 @@ from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
-from bot.services.actors import Sender, forget_account, member_of
+from bot.sender import Sender
+from bot.services.actors import forget_account, member_of
 from bot.services.errors import ServiceError
 from models import BindingAttempt, BindingCode, BindingLog, Identity, Member
 

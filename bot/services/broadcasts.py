@@ -18,7 +18,8 @@ from tortoise.transactions import in_transaction
 from bot import db
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient, Recipient
-from bot.services.actors import Sender, require_staff
+from bot.sender import Sender
+from bot.services.actors import require_staff
 from bot.services.errors import ServiceError
 from bot.services.greetings import known_groups
 from models import Committee, Member, MemberStatus, OutboxMessage

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import clock, db
+from bot.sender import Sender
 from bot.services.activities import open_activities
-from bot.services.actors import Sender, require_member
+from bot.services.actors import require_member
 from bot.services.errors import ServiceError
 from models import Activity, Attendance, AttendanceStatus, Member
 from models.activity import ActivityStatus

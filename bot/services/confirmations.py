@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import clock
+from bot.sender import Sender
 from bot.services import activities
-from bot.services.actors import Sender, require_member, require_staff
+from bot.services.actors import require_member, require_staff
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
 from models import Activity, Attendance, AttendanceStatus, LeaveRequest, LeaveStatus, MemberStatus

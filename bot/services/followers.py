@@ -7,14 +7,44 @@ need not bind a second time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from loguru import logger
 
 from bot import clock
-from bot.services import checkin
-from bot.services.actors import Sender, forget_account
+from bot.sender import Sender
+from bot.services import activities, checkin
+from bot.services.actors import forget_account
+from bot.services.errors import ServiceError
 from models import Identity, Member, MemberStatus, OutboxMessage, OutboxStatus, WechatTemplateSend
+from models.activity import ActivityStatus
 
 CHECKIN_SCENE = "checkin:"
+MAX_QR_SECONDS = 30 * 24 * 3600  # WeChat's limit for a temporary QR code
+MIN_QR_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinQr:
+    """What to ask WeChat for: a temporary QR code with this scene, valid this long."""
+
+    activity_id: int
+    scene: str
+    expire_seconds: int
+
+
+async def checkin_qr(activity_id: int, days: int | None = None) -> CheckinQr:
+    """The venue QR code of an open activity: `days` long, else until a day after check-in closes."""
+    activity = await activities.get(activity_id)
+    if activity.status != ActivityStatus.OPEN:
+        raise ServiceError("activity/already_closed.j2", activity=activity)
+    if days is not None:
+        seconds = days * 24 * 3600
+    else:
+        seconds = int((activity.checkin_closes_at + timedelta(days=1) - clock.now()).total_seconds())
+    seconds = max(MIN_QR_SECONDS, min(seconds, MAX_QR_SECONDS))
+    return CheckinQr(activity.id, f"{CHECKIN_SCENE}{activity.id}", seconds)
 
 
 async def follow(sender: Sender) -> Member | None:

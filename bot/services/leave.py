@@ -8,8 +8,9 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
+from bot.sender import Sender
 from bot.services import activities
-from bot.services.actors import Actor, Sender, require_member
+from bot.services.actors import Actor, require_member
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
 from models import Attendance, AttendanceStatus, LeaveRequest, LeaveStatus

@@ -34,14 +34,18 @@ class ProposalForm:
     cosigners: list[str]
 
 
+def split_names(text: str) -> list[str]:
+    """'王芳、张三,李四' → ['王芳', '张三', '李四']."""
+    return [n for n in _SPLIT_NAMES.split(text.strip()) if n]
+
+
 def parse_form(text: str) -> ProposalForm:
     """`<成员> <编号> <标题> [联名 张三、李四]`."""
     main, _, cosigned = text.partition("联名")
     parts = main.split(maxsplit=2)
     if len(parts) < 3:
         raise ServiceError("proposal/usage.j2")
-    names = [n for n in _SPLIT_NAMES.split(cosigned.strip()) if n]
-    return ProposalForm(parts[0], parts[1], parts[2].strip()[:100], names)
+    return ProposalForm(parts[0], parts[1], parts[2].strip()[:100], split_names(cosigned))
 
 
 async def _members_by_name(names: list[str]) -> dict[str, int]:

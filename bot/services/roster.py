@@ -342,3 +342,15 @@ async def export_file(path: Path) -> int:
     else:
         raise RosterFormatError(f"unsupported file type {path.suffix!r}: use .xlsx or .csv")
     return len(table) - 1
+
+
+async def active_members(committee: str | None = None, sector: str | None = None) -> list[Member]:
+    """Active members by roster number, with their committees and chat identities."""
+    query = (
+        Member.filter(status=MemberStatus.ACTIVE).order_by("id").prefetch_related("committees", "identities")
+    )
+    if committee:
+        query = query.filter(committees__name=committee)
+    if sector:
+        query = query.filter(sector=sector)
+    return await query

@@ -16,8 +16,8 @@ from bot.adapters.wechat_oa import (
     sender_of,
 )
 from bot.render import render
+from bot.sender import Sender
 from bot.services import followers
-from bot.services.actors import Sender
 from bot.services.errors import ServiceError
 
 __plugin_meta__ = PluginMetadata(

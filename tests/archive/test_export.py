@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.services import export
@@ -108,55 +109,38 @@ async def test_member_archive_and_commendations(db, clock, tmp_path):
 
 
 async def test_cli_exports_write_audit_entries(db, clock, tmp_path):
-    import argparse
-
-    from bot import cli_archive
+    from bot.cli import archive
+    from bot.services.errors import ServiceError
 
     await fixture()
     out = tmp_path / "y.xlsx"
-    assert await cli_archive.archive_export(argparse.Namespace(year=2026, out=str(out))) == 0
+    assert str(out) in await archive.export_year(2026, str(out))
     assert out.is_file()
-    member = argparse.Namespace(member="丙", year=2026, out=str(tmp_path / "m.xlsx"))
-    assert await cli_archive.archive_member(member) == 0
-    missing = argparse.Namespace(member="无此人", year=2026, out=str(tmp_path / "x.xlsx"))
-    assert await cli_archive.archive_member(missing) == 1
+    assert "m.xlsx" in await archive.export_member("丙", 2026, str(tmp_path / "m.xlsx"))
+    with pytest.raises(ServiceError):
+        await archive.export_member("无此人", 2026, str(tmp_path / "x.xlsx"))
+    assert not (tmp_path / "x.xlsx").exists()
     entries = await AuditEntry.all().order_by("id").values_list("actor", "action", "target")
     assert entries == [("cli", "archive_export", "year:2026"), ("cli", "member_export", "")]
 
 
-async def test_cli_proposals_and_audit_log(db, clock, capsys):
-    import argparse
-
-    from bot import cli_archive
+async def test_cli_proposals_and_audit_log(db, clock):
+    from bot.cli import archive
     from bot.services import audit
     from models import OutboxMessage
     from tests import factories
 
     main = await factories.member("林建国")
     await factories.member("王芳")
-    add = argparse.Namespace(
-        member="林建国", number="0007", title="关于社区养老的提案", cosigners="王芳,张三"
-    )
-    assert await cli_archive.proposal_add(add) == 0
-    assert "已登记提案 0007「关于社区养老的提案」，第一提案人 林建国，联名：王芳、张三（记录人 cli）" in (
-        capsys.readouterr().out
-    )
-    step = argparse.Namespace(number="0007", step=["交办", "区民政局"])
-    assert await cli_archive.proposal_progress(step) == 0
+    added = await archive.add_proposal("林建国", "0007", "关于社区养老的提案", "王芳,张三")
+    assert "已登记提案 0007「关于社区养老的提案」，第一提案人 林建国，联名：王芳、张三（记录人 cli）" in added
+    assert await archive.advance_proposal("0007", ["交办", "区民政局"])
     assert await OutboxMessage.filter(kind="proposal_progress").count() == 2
 
     await audit.record("member:3", "archive_view", main)
     clock.advance(days=2)
     await audit.record("member:3", "archive_export", "year:2026")
-    assert (
-        await cli_archive.audit_log(argparse.Namespace(since="2026-06-02", actor="", action="", limit=50))
-        == 0
-    )
-    out = capsys.readouterr().out
+    out = await archive.read_audit("2026-06-02", "", "", 50)
     assert "member:3  导出年度档案  year:2026" in out and "查看个人档案" not in out
-    assert (
-        await cli_archive.audit_log(argparse.Namespace(since=None, actor="member:3", action="", limit=50))
-        == 0
-    )
-    out = capsys.readouterr().out
+    out = await archive.read_audit(None, "member:3", "", 50)
     assert f"查看个人档案  member:{main.id}" in out and "林建国" not in out  # a reference, never the data

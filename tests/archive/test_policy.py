@@ -113,7 +113,7 @@ def test_year_file_overrides_default(tmp_path, monkeypatch):
 
 def test_cli_policy_check(tmp_path):
     good = subprocess.run(
-        [sys.executable, "-m", "bot.cli_archive", "policy", "check", str(DEFAULT_PATH)],
+        [sys.executable, "-m", "bot.cli", "policy", "check", str(DEFAULT_PATH)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -123,7 +123,7 @@ def test_cli_policy_check(tmp_path):
     bad = DEFAULT.replace("threshold = 3\n", "threshold = 0\n", 1)
     bad_file.write_text(bad, encoding="utf-8")
     refused = subprocess.run(
-        [sys.executable, "-m", "bot.cli_archive", "policy", "check", str(bad_file)],
+        [sys.executable, "-m", "bot.cli", "policy", "check", str(bad_file)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -134,8 +134,9 @@ def test_cli_policy_check(tmp_path):
 
 async def test_a_broken_policy_is_reported_not_crashed(db, clock, tmp_path, monkeypatch):
     from bot.config import reset_settings_cache
+    from bot.sender import Sender
     from bot.services import archive, assessment
-    from bot.services.actors import Actor, Sender
+    from bot.services.actors import Actor
     from models import ActivityType, Consequence, Role
     from tests import factories
     from tests.archive import helpers

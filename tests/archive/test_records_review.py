@@ -6,8 +6,9 @@ import pytest
 
 from bot.delivery import recipients
 from bot.render import render
+from bot.sender import Sender
 from bot.services import proposals, record_review, records, reports
-from bot.services.actors import Actor, Sender
+from bot.services.actors import Actor
 from bot.services.errors import ServiceError
 from models import OutboxMessage, ProposalCosigner, RecordKind, ReportReview, ReportStatus, Role
 from tests import factories

@@ -9,8 +9,9 @@ import pytest
 
 from bot.delivery import recipients
 from bot.render import render
+from bot.sender import Sender
 from bot.services import review, rules
-from bot.services.actors import Actor, Sender
+from bot.services.actors import Actor
 from bot.services.errors import ServiceError
 from models import ActivityType, AuditEntry, Consequence, ConsequenceStatus, OutboxMessage, Role, RuleReminder
 from tests import factories

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_wechat import MENU_FILE, CommandError, add_wechat_commands, check_menu
+from bot.cli.runner import Refusal
+from bot.cli.wechat import MENU_FILE, MenuError, check_menu, checkin_qr_png, push_menu
 from tests.wechat.conftest import ROOT, seed
 from tests.wechat.fake_api import FakeWechat
 
@@ -37,7 +37,8 @@ async def run_cli(fake: FakeWechat, db_url: str, *args: str) -> tuple[int, str, 
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli_wechat",
+        "bot.cli",
+        "wechat",
         *args,
         cwd=ROOT,
         env=env,
@@ -52,7 +53,7 @@ async def test_menu_push_publishes_the_file(fake: FakeWechat, tmp_path: Path):
     db_url = f"sqlite://{tmp_path / 'cli.sqlite3'}"
     code, out, err = await run_cli(fake, db_url, "menu", "push")
     assert code == 0, err
-    assert "3 top-level buttons" in out
+    assert "3 个一级菜单" in out
     assert fake.paths() == ["cgi-bin/stable_token", "cgi-bin/menu/create"]
     assert fake.calls[1].body == json.loads(MENU_FILE.read_text(encoding="utf-8"))
 
@@ -80,7 +81,7 @@ async def test_qr_writes_a_png_for_the_activity(fake: FakeWechat, tmp_path: Path
 async def test_qr_for_a_missing_activity_is_a_clear_refusal(fake: FakeWechat, tmp_path: Path):
     db_url = f"sqlite://{tmp_path / 'cli.sqlite3'}"
     code, _, err = await run_cli(fake, db_url, "qr", "999")
-    assert code == 2 and "no activity #999" in err and "Traceback" not in err
+    assert code == 1 and "没有编号为 999 的活动" in err and "Traceback" not in err
     assert "cgi-bin/qrcode/create" not in fake.paths()
 
 
@@ -90,35 +91,29 @@ async def test_wechat_refusal_is_reported_without_traceback(fake: FakeWechat, tm
     assert code == 1 and "40018" in err and "Traceback" not in err
 
 
-def test_commands_mount_on_another_cli():
-    parser = argparse.ArgumentParser(prog="weiyuan")
-    add_wechat_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["wechat", "qr", "12", "--days", "3"])
-    assert (args.command, args.activity, args.days) == ("wechat", "12", 3)
-    assert callable(args.run)
-
-
 def test_menu_limits():
     check_menu(json.loads(MENU_FILE.read_text(encoding="utf-8")))
-    with pytest.raises(CommandError):
+    with pytest.raises(MenuError):
         check_menu({"button": [{"type": "click", "name": str(n), "key": "cmd:帮助"} for n in range(4)]})
-    with pytest.raises(CommandError):
+    with pytest.raises(MenuError):
         check_menu({"button": [{"type": "click", "name": "空", "key": ""}]})
 
 
-async def test_mounted_command_runs_on_the_callers_database(db, clock, fake: FakeWechat, monkeypatch, capsys):
-    """How `bot/cli.py` runs it: the database is already connected, `run` is awaited."""
+async def test_commands_run_on_the_callers_database(db, clock, fake: FakeWechat, monkeypatch, tmp_path):
+    """In-process, on an open database: what the CLI runner does around them."""
     from bot import config
+    from bot.services.errors import ServiceError
 
     monkeypatch.setenv("WECHAT_APP_ID", "wx-mounted")
     monkeypatch.setenv("WECHAT_APP_SECRET", "s")
     monkeypatch.setenv("WECHAT_API_BASE", fake.base_url)
     config.reset_settings_cache()
-    parser = argparse.ArgumentParser(prog="weiyuan")
-    add_wechat_commands(parser.add_subparsers(dest="command"))
-    push = parser.parse_args(["wechat", "menu", "push"])
-    assert await push.run(push) == 0
+    assert "3 个一级菜单" in await push_menu(str(MENU_FILE))
     assert fake.paths() == ["cgi-bin/stable_token", "cgi-bin/menu/create"]
-    args = parser.parse_args(["wechat", "qr", "404"])
-    assert await args.run(args) == 2
-    assert "no activity #404" in capsys.readouterr().err
+    with pytest.raises(ServiceError) as missing:
+        await checkin_qr_png("404", str(tmp_path / "qr.png"), None)
+    assert "没有编号为 404 的活动" in missing.value.render()
+    broken = tmp_path / "menu.json"
+    broken.write_text('{"button": []}', encoding="utf-8")
+    with pytest.raises(Refusal, match="1 to 3 top-level buttons"):
+        await push_menu(str(broken))

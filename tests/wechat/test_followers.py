@@ -6,8 +6,9 @@ import pytest
 
 from bot.app import ConfigurationError, check_settings
 from bot.config import load_settings
+from bot.sender import Sender
 from bot.services import checkin, followers
-from bot.services.actors import Sender, member_of
+from bot.services.actors import member_of
 from bot.services.errors import ServiceError
 from models import Attendance, AttendanceStatus, Identity
 from tests import factories

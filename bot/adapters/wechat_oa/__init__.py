@@ -17,7 +17,7 @@ from bot.adapters.wechat_oa.event import (
     WechatEvent,
 )
 from bot.adapters.wechat_oa.message import Message, MessageSegment
-from bot.services.actors import Sender
+from bot.sender import Sender
 
 PLATFORM = "wechat"
 
