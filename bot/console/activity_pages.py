@@ -112,9 +112,13 @@ async def edit(request: Request, number: int, who: Annotated[Staff, Depends(writ
     return back(f"/console/activities/{number}")
 
 
-async def _live(number: int) -> dict[str, object]:
+async def _live(number: int, *, confirmed: bool = True) -> dict[str, object]:
+    """The attendance sheet, and (for the activity page) who confirmed, asked for leave, or is silent."""
     sheet = await activities.attendance_sheet(number)
-    return {"sheet": sheet, "labels": ATTENDANCE_LABELS}
+    live: dict[str, object] = {"sheet": sheet, "labels": ATTENDANCE_LABELS}
+    if confirmed:
+        live["confirmations"] = await confirmations.build_sheet(sheet.activity)
+    return live
 
 
 @router.get("/console/activities/{number}")
@@ -124,15 +128,7 @@ async def activity_page(request: Request, number: int, who: Annotated[Staff, Dep
     except ServiceError as error:
         refusal(who, error)
         return back("/console/activities")
-    activity = live["sheet"].activity  # type: ignore[attr-defined]
-    return page(
-        request,
-        who,
-        "activity.html",
-        "activities",
-        confirmations=await confirmations.build_sheet(activity),
-        **live,
-    )
+    return page(request, who, "activity.html", "activities", **live)
 
 
 @router.get("/console/activities/{number}/live")
@@ -155,7 +151,7 @@ async def close(number: int, who: Annotated[Staff, Depends(writer)]) -> Response
 @router.get("/console/activities/{number}/venue")
 async def venue_page(number: int, who: Annotated[Staff, Depends(staff)]) -> Response:
     try:
-        live = await _live(number)
+        live = await _live(number, confirmed=False)
     except ServiceError as error:
         refusal(who, error)
         return back("/console/activities")
@@ -166,4 +162,4 @@ async def venue_page(number: int, who: Annotated[Staff, Depends(staff)]) -> Resp
 
 @router.get("/console/activities/{number}/venue/count")
 async def venue_count(number: int, who: Annotated[Staff, Depends(staff)]) -> Response:
-    return fragment("_venue_count.html", **await _live(number))
+    return fragment("_venue_count.html", **await _live(number, confirmed=False))

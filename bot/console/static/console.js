@@ -13,7 +13,7 @@
       var labels = data[el.dataset.labels] || [];
       var values = data[el.dataset.values] || [];
       var kind = el.dataset.chart;
-      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      var chart = window.echarts.init(el);
       chart.setOption({
         animation: false,
         grid: { left: 40, right: 16, top: 16, bottom: 48 },
@@ -22,6 +22,8 @@
         yAxis: { type: "value", max: el.dataset.max ? Number(el.dataset.max) : 100 },
         series: [{ type: kind, data: values, connectNulls: true, label: { show: kind === "bar", position: "top" } }]
       });
+      var zr = chart.getZr && chart.getZr();
+      if (zr && zr.refreshImmediately) zr.refreshImmediately(); // paint now, not on the next frame
       el.dataset.drawn = "1";
       window.addEventListener("resize", function () { chart.resize(); });
     });
