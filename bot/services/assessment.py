@@ -145,6 +145,11 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
             Record.filter(counted, year=year, **scope), "member_id", "kind", "visit_type"
         )
 
+    # Former members and staff keep their records, but only assessed members are ranked.
+    reports, proposals, counted_records, records = (
+        [row for row in rows if row["member_id"] in standings]
+        for rows in (reports, proposals, counted_records, records)
+    )
     attendance_items = [
         (
             (type_, status),
