@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("WEIYUAN_ENV_FILE", os.devnull)
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from tests.support.app_process import AppProcess  # noqa: E402
+from tests.support.app_process import AppProcess
 
 STATIC = "/console/static/console.css"
 
@@ -157,7 +157,7 @@ async def measure(
     timings: dict[str, list[float]] = {label: [] for label, _ in targets}
     connector = aiohttp.TCPConnector(limit=1)
     async with aiohttp.ClientSession(connector=connector, cookies={"weiyuan_console": cookie}) as http:
-        for label, path in targets:  # warm-up: first renders, caches, template compilation
+        for _, path in targets:  # warm-up: first renders, caches, template compilation
             async with http.get(base + path, allow_redirects=False) as answer:
                 body = await answer.read()
                 assert answer.status == 200, f"{path}: HTTP {answer.status} {body[:200]!r}"
@@ -189,9 +189,8 @@ def report(timings: dict[str, list[float]], backend: str, members: int) -> None:
         key=lambda k: percentile(timings[k], 0.99),
     )
     print(f"slowest page by p99: {slowest} ({percentile(timings[slowest], 0.99):.1f} ms); target < 200 ms")
-    print(
-        f"machine load (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
-    )
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine load (1/5/15 min): {load} on {os.cpu_count()} cores")
 
 
 async def run(url: str, folder: Path, members: int, rounds: int, backend: str) -> None:

@@ -38,13 +38,13 @@ async def ranking(
     chosen = _year(year)
     words = {"committee": f"专委会 {name}", "sector": f"界别 {name}"}.get(scope, "200") if name else "200"
     try:
-        result = await archive.ranking(who.actor, f"{words} {chosen}")
+        result = await archive.ranking(who.actor, f"{words} {chosen}", recent=True)
     except ServiceError as error:
         refusal(who, error)
         return back("/console/archive")
     grades = Counter(s.grade for s in result.standings)
     chart = {"grades": list(grades), "grade_counts": list(grades.values())}
-    full = await assessment.assess(chosen)
+    full = await assessment.recent_assessment(chosen)
     top = full.policy.grades[0].name if full.policy.grades else ""
     return page(
         request,
@@ -69,7 +69,9 @@ async def member_archive(
 ) -> Response:
     chosen = _year(year)
     try:
-        member, standing, total, _ = await archive.member_view(who.actor, f"#{member_id} {chosen}")
+        member, standing, total, _ = await archive.member_view(
+            who.actor, f"#{member_id} {chosen}", recent=True
+        )
     except ServiceError as error:
         refusal(who, error)
         return back("/console/archive")

@@ -12,7 +12,7 @@ from tortoise.functions import Count
 
 from bot import clock, db
 from bot.delivery import channels
-from bot.services.assessment import FIVE_ONES, assess
+from bot.services.assessment import FIVE_ONES, recent_assessment
 from bot.services.cache import TTLCache, missing
 from bot.services.progress import year_bounds
 from models import (
@@ -183,7 +183,7 @@ async def charts(year: int | None = None) -> dict[str, Any]:
     if not missing(cached):
         return cached  # type: ignore[return-value]
     start, end = year_bounds(year)
-    result = await assess(year)
+    result = await recent_assessment(year)
     members = len(result.standings)
     five_ones = [
         round(100 * sum(1 for s in result.standings if s.five_ones.get(name)) / members, 1) if members else 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from bot.services import audit, console_auth
@@ -56,10 +56,8 @@ async def search(flt: RosterFilter) -> RosterPage:
     if flt.sector:
         query = query.filter(sector=flt.sector)
     if flt.committee:
-        query = query.filter(
-            id__in=Committee.filter(name=flt.committee).values_list("members__id", flat=True)
-        )
-    bound = Identity.filter(active=True).values_list("member_id", flat=True)
+        query = query.filter(committees__name=flt.committee)
+    bound = Subquery(Identity.filter(active=True).values("member_id"))
     if flt.binding == "bound":
         query = query.filter(id__in=bound)
     elif flt.binding == "unbound":
