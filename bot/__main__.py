@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         create()
     except ConfigurationError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"configuration error: {line}", file=sys.stderr)
         return 2
     nonebot.run()
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 import nonebot
 
 from bot import adapters, bootstrap
-from bot.config import PROJECT_ROOT, Settings, get_settings
+from bot.config import PROJECT_ROOT, Settings, SettingsError, get_settings, production_problems
 from bot.delivery import channels
 
 PLUGIN_DIR = PROJECT_ROOT / "plugins"
@@ -19,6 +19,9 @@ class ConfigurationError(RuntimeError):
 
 
 def check_settings(settings: Settings) -> None:
+    refused = production_problems(settings)
+    if refused:
+        raise ConfigurationError("\n".join(refused))
     insecure_allowed = settings.allow_insecure_onebot and not settings.production
     if settings.enable_onebot and not settings.onebot_access_token and not insecure_allowed:
         raise ConfigurationError(
@@ -37,16 +40,15 @@ def check_wechat_settings(settings: Settings) -> None:
 
     if not settings.wechat_token:
         raise ConfigurationError("WECHAT_TOKEN is empty: webhook signatures cannot be checked without it")
-    if settings.production and not (settings.wechat_app_id and settings.wechat_app_secret):
-        raise ConfigurationError("WECHAT_APP_ID and WECHAT_APP_SECRET are needed for the API")
-    if settings.wechat_encoding_mode not in ("plain", "compatible", "safe"):
-        raise ConfigurationError("WECHAT_ENCODING_MODE must be plain, compatible or safe")
     if settings.wechat_encoding_mode != "plain" and not valid_aes_key(settings.wechat_aes_key):
         raise ConfigurationError("WECHAT_AES_KEY must be the 43-character EncodingAESKey in this mode")
 
 
 def nonebot_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
         "driver": "~fastapi+~aiohttp" if settings.enable_onebot or settings.enable_wechat else "~none",
         "command_start": ["/", ""],
         "onebot_access_token": settings.onebot_access_token or None,
@@ -133,8 +135,15 @@ def install_hooks() -> None:
 
 
 def create(settings: Settings | None = None) -> None:
-    """Initialise NoneBot with everything; `nonebot.run()` then serves."""
-    settings = settings or get_settings()
+    """Initialise NoneBot with everything; `nonebot.run()` then serves.
+
+    Raises ConfigurationError (one line per problem) when the settings are unusable or unsafe.
+    """
+    if settings is None:
+        try:
+            settings = get_settings()
+        except SettingsError as error:
+            raise ConfigurationError(str(error)) from None
     check_settings(settings)
     nonebot.init(**nonebot_options(settings))
     register_adapters(settings)

@@ -15,6 +15,7 @@ exception is logged with its traceback while the person sees a short apology. Co
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,32 +27,33 @@ from nonebot.rule import Rule
 from nonebot.typing import T_State
 
 from bot.adapters import binding_for
+from bot.input_text import EMPTY, Arguments
 from bot.render import render
 from bot.sender import Sender
 from bot.services.errors import ServiceError
 
-COMMAND_PREFIXES = ("/", "／")
 CANCEL_WORDS = frozenset({"取消", "退出", "算了"})
 REQUEST_KEY = "_weiyuan_request"
 
 
-def split_command(text: str) -> tuple[str, str]:
-    """'/签到 ABC' → ('签到', 'ABC'). The command is the first word; the rest is its argument."""
-    text = text.strip()
-    for prefix in COMMAND_PREFIXES:
-        if text.startswith(prefix):
-            text = text[len(prefix) :].lstrip()
-            break
-    head, _, rest = text.partition(" ")
-    if "\n" in head:
-        head, _, more = head.partition("\n")
-        rest = f"{more}\n{rest}" if rest else more
-    return head, rest.strip()
+def _strip_punctuation(word: str) -> str:
+    """'签到！' → '签到', '帮助？' → '帮助': sentence punctuation after a command word."""
+    end = len(word)
+    while end and unicodedata.category(word[end - 1]).startswith("P"):
+        end -= 1
+    return word[:end]
 
 
 @dataclass(slots=True)
 class Request:
-    """One message addressed to the bot, already parsed."""
+    """One message addressed to the bot, already parsed.
+
+    `args` are the command's words folded (full-width forms, Unicode spaces: see bot/input_text.py),
+    which is what numbers, codes, names and keywords are read from. Free text a person writes
+    (a reason, a description, a report) is taken with `rest(n)`: the text from word n on, exactly
+    as typed. In a conversation step, `text` is the whole message as typed and `args` its folded
+    words.
+    """
 
     bot: Bot
     event: Event
@@ -59,7 +61,26 @@ class Request:
     plain: Callable[[str], Any]
     text: str
     name: str = ""
-    args: str = ""
+    arguments: Arguments = EMPTY
+
+    @property
+    def args(self) -> str:
+        return self.arguments.text
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self.arguments.words
+
+    def word(self, index: int) -> str:
+        return self.arguments.word(index)
+
+    def rest(self, index: int) -> str:
+        return self.arguments.rest(index)
+
+    @property
+    def answer(self) -> str:
+        """A one-word answer in a conversation (确认, 取消, 是): folded, sentence punctuation dropped."""
+        return _strip_punctuation(self.arguments.text)
 
 
 @dataclass(slots=True)
@@ -86,6 +107,7 @@ class Router:
         self.handlers: dict[str, Handler] = {}
         self.pending: dict[SessionKey, _Pending] = {}
         self.conversation_seconds = conversation_seconds
+        self._glued: list[str] | None = None
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -93,6 +115,7 @@ class Router:
                 if name in self.handlers:
                     raise ValueError(f"command {name!r} is registered twice")
                 self.handlers[name] = handler
+            self._glued = None
             return handler
 
         return register
@@ -111,6 +134,36 @@ class Router:
             return None
         return pending.ask
 
+    def match(self, arguments: Arguments) -> tuple[str, Arguments] | None:
+        """The registered command a message starts with, and its arguments; None when it names none.
+
+        Read from the folded words, so `／签到`, `签到！`, `HELP` and `签到　K7Q2` all find their
+        command. A command word glued to an argument (`签到K7Q2`, `考勤12`, `签到#3`) is found too
+        when what follows it is a letter, digit or `#`; `签到了吗` stays ordinary chatter.
+        """
+        index = 0
+        first = arguments.word(0)
+        if first == "/":
+            index, first = 1, arguments.word(1)
+        slash = len(first) - len(first.lstrip("/"))
+        word = first[slash:]
+        if not word:
+            return None
+        for candidate in (word, word.lower(), _strip_punctuation(word)):
+            if candidate in self.handlers:
+                return candidate, Arguments.parse(arguments.rest(index + 1))
+        for name in self._glued_names():
+            tail = word[len(name) :]
+            if word.startswith(name) and tail[:1].isascii() and (tail[:1].isalnum() or tail[:1] == "#"):
+                return name, Arguments.parse(arguments.after(index, slash + len(name)))
+        return None
+
+    def _glued_names(self) -> list[str]:
+        """Command words that may be typed glued to their argument: the Chinese ones, longest first."""
+        if self._glued is None:
+            self._glued = sorted((n for n in self.handlers if not n.isascii()), key=len, reverse=True)
+        return self._glued
+
     def route(self, bot: Bot, event: Event) -> Request | None:
         """The request this event makes of the bot, or None when the bot should stay silent."""
         if event.get_type() != "message":
@@ -119,14 +172,15 @@ class Router:
         sender = binding.sender_of(event) if binding else None
         if sender is None:
             return None
-        text = event.get_plaintext()
+        arguments = Arguments.parse(event.get_plaintext())
         if self._conversation(sender) is not None:
-            return Request(bot, event, sender, binding.plain, text.strip())
-        name, args = split_command(text)
-        if name in self.handlers:
-            return Request(bot, event, sender, binding.plain, text, name, args)
-        if sender.is_private and text.strip():
-            return Request(bot, event, sender, binding.plain, text, "", text.strip())
+            return Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
+        matched = self.match(arguments)
+        if matched is not None:
+            name, command_args = matched
+            return Request(bot, event, sender, binding.plain, arguments.raw, name, command_args)
+        if sender.is_private and arguments.words:
+            return Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
         return None
 
     async def _call(self, step: Callable[[], Awaitable[str | Ask | None]], label: str) -> str | Ask | None:
@@ -142,7 +196,7 @@ class Router:
         key = self.session(request.sender)
         ongoing = self._conversation(request.sender)
         if ongoing is not None:
-            if request.text in CANCEL_WORDS:
+            if request.answer in CANCEL_WORDS:
                 del self.pending[key]
                 return render("common/conversation_cancelled.j2")
             try:

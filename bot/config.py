@@ -1,53 +1,105 @@
-"""Typed settings, loaded once.
+"""Typed settings, loaded once and checked strictly.
 
-Every field is documented here and in `.env.example`. Values come from the process environment
-and the `.env` file (environment wins); names are case-insensitive, as in NoneBot.
+Values come from the process environment and the `.env` file (environment wins; names are
+case-insensitive, as in NoneBot). A value that does not fit its field stops start-up with one line
+per problem naming the key, the value and what was expected (`PORT='abc': expected a whole number`);
+`PRODUCTION=true` refuses every insecure switch and every missing secret (`production_problems`).
+
+Adding a setting is one field here with a description (and its line in `.env.example`, which a test
+holds to this model): `my_limit: int = Field(10, ge=1, description="…")`. Mark a secret with
+`secret(...)` (hidden in messages, required in production while its channel is enabled) and a
+development-only switch with `insecure(...)` (refused in production).
 """
 
 from __future__ import annotations
 
-import json
+import difflib
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, Field
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.setting_types import (
+    AesKey,
+    ClockTime,
+    DatabaseUrl,
+    Duration,
+    Durations,
+    DurationsByType,
+    GroupRef,
+    JsonAccounts,
+    JsonGroups,
+    JsonMapping,
+    JsonStrings,
+    LogLevel,
+    TimeZoneName,
+    UrlPath,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseModel):
-    """Application settings (NoneBot's own keys such as HOST/PORT/ONEBOT_ACCESS_TOKEN live beside them)."""
+def secret(description: str, *, needed_with: str = "", default: str = "") -> Any:
+    """A secret: never printed; with PRODUCTION=true it must be set while `needed_with` is true."""
+    return Field(
+        default, description=description, json_schema_extra={"secret": True, "needed_with": needed_with}
+    )
+
+
+def insecure(description: str) -> Any:
+    """A development-only switch (default off) that PRODUCTION=true refuses."""
+    return Field(False, description=description, json_schema_extra={"insecure": True})
+
+
+class Settings(BaseSettings):
+    """Application settings, and the NoneBot keys this product sets (HOST, PORT, LOG_LEVEL)."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", env_ignore_empty=True, validate_default=True
+    )
+
+    host: str = Field("127.0.0.1", min_length=1, description="Address the HTTP/WebSocket server listens on")
+    port: int = Field(8080, ge=1, le=65535, description="Port of the OneBot WebSocket and the WeChat webhook")
+    log_level: LogLevel = Field("INFO", description="TRACE, DEBUG, INFO, SUCCESS, WARNING, ERROR or CRITICAL")
 
     production: bool = Field(False, description="Production: secrets are enforced, insecure switches refused")
-    database_url: str = Field(
+    database_url: DatabaseUrl = Field(
         "sqlite://data/weiyuan.sqlite3",
         description="tortoise URL: sqlite://path or postgres://user:pass@host:port/db",
     )
-    local_timezone: str = Field("Asia/Shanghai", description="The committee's time zone (IANA name)")
-    demo: bool = Field(False, description="Seed fictional members and an open activity at start-up")
+    local_timezone: TimeZoneName = Field("Asia/Shanghai", description="The committee's time zone (IANA name)")
+    demo: bool = insecure("Seed fictional members and an open activity at start-up (the demo)")
 
-    enable_console: bool = Field(False, description="Run the NoneBot console adapter (local demo)")
+    enable_console: bool = insecure("Run the NoneBot console adapter (local demo)")
     enable_onebot: bool = Field(True, description="Accept OneBot V11 reverse WebSocket connections (QQ)")
-    onebot_access_token: str = Field("", description="Bearer token the OneBot implementation must send")
-    superusers: set[str] = Field(
+    onebot_access_token: str = secret(
+        "Bearer token the OneBot implementation must send", needed_with="enable_onebot"
+    )
+    superusers: JsonAccounts = Field(
         default_factory=set,
         description='JSON list of accounts with staff rights before any roster exists, e.g. ["qq:10001"]',
     )
-    allow_insecure_onebot: bool = Field(
-        False, description="dev only: accept OneBot connections without a token (never in prod)"
+    allow_insecure_onebot: bool = insecure(
+        "dev only: accept OneBot connections without a token (never in prod)"
     )
 
     enable_wechat: bool = Field(False, description="Serve the WeChat Official Account webhook")
-    wechat_app_id: str = Field("", description="Official Account AppID")
-    wechat_app_secret: str = Field("", description="Official Account AppSecret (for the API)")
-    wechat_token: str = Field("", description="Token entered in the Official Account server settings")
-    wechat_aes_key: str = Field("", description="EncodingAESKey (43 characters) for compatible/safe mode")
-    wechat_encoding_mode: str = Field(
+    wechat_app_id: str = secret("Official Account AppID", needed_with="enable_wechat")
+    wechat_app_secret: str = secret("Official Account AppSecret (for the API)", needed_with="enable_wechat")
+    wechat_token: str = secret(
+        "Token entered in the Official Account server settings", needed_with="enable_wechat"
+    )
+    wechat_aes_key: AesKey = secret(
+        "EncodingAESKey (43 characters) for compatible/safe mode", needed_with="enable_wechat"
+    )
+    wechat_encoding_mode: Literal["plain", "compatible", "safe"] = Field(
         "safe", description="plain, compatible or safe: safe refuses unencrypted messages"
     )
-    wechat_path: str = Field("/wechat/oa", description="Webhook path (the URL entered at WeChat)")
+    wechat_path: UrlPath = Field("/wechat/oa", description="Webhook path (the URL entered at WeChat)")
     wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat API base URL")
     wechat_api_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one WeChat API call")
     wechat_passive_reply_seconds: float = Field(
@@ -61,7 +113,7 @@ class Settings(BaseModel):
     wechat_token_refresh_margin_seconds: int = Field(
         300, ge=0, description="Refresh the access token this long before it expires"
     )
-    wechat_template_ids: dict[str, str] = Field(
+    wechat_template_ids: JsonMapping = Field(
         default_factory=dict, description='JSON object: notice kind → template id, e.g. {"activity": "…"}'
     )
 
@@ -72,7 +124,7 @@ class Settings(BaseModel):
     checkin_opens_before_minutes: int = Field(30, ge=0, description="Default check-in window start")
     checkin_closes_after_minutes: int = Field(30, ge=0, description="Default check-in window end")
 
-    delivery_order: list[str] = Field(
+    delivery_order: JsonStrings = Field(
         default_factory=lambda: ["qq", "wechat", "console"],
         description="JSON list: which bound channel reaches a member first",
     )
@@ -93,8 +145,8 @@ class Settings(BaseModel):
     qq_daily_cap: int = Field(
         1500, ge=0, description="Most messages the QQ account sends per local day (0: no cap)"
     )
-    quiet_hours_start: str = Field("22:00", description="Local HH:MM: non-urgent private messages wait")
-    quiet_hours_end: str = Field("07:30", description="Local HH:MM: quiet hours end (= start: off)")
+    quiet_hours_start: ClockTime = Field("22:00", description="Local HH:MM: non-urgent private messages wait")
+    quiet_hours_end: ClockTime = Field("07:30", description="Local HH:MM: quiet hours end (= start: off)")
     quiet_hours_groups: bool = Field(False, description="Hold non-urgent group messages in quiet hours too")
     delivery_report_unreachable: bool = Field(
         True, description="Tell staff privately who could not be reached once a broadcast batch is done"
@@ -110,10 +162,10 @@ class Settings(BaseModel):
         "config/policy", description="Folder of assessment policies: <year>.toml, else default.toml"
     )
     archive_dir: str = Field("data/exports", description="Where 导出档案 writes spreadsheets")
-    rules_evaluation_time: str = Field(
+    rules_evaluation_time: ClockTime = Field(
         "02:00", description="Local time of the nightly rules evaluation (and 1 January for the year past)"
     )
-    rules_publish_group: str = Field(
+    rules_publish_group: GroupRef = Field(
         "", description="Group where confirmed consequences are published when staff ask, e.g. qq:123456"
     )
     # Scheduler and scheduled content (notices, reminders, greetings, briefings)
@@ -128,20 +180,20 @@ class Settings(BaseModel):
     scheduler_lock_key: int = Field(
         727_001, description="PostgreSQL advisory lock key that elects the scheduler process"
     )
-    reminder_offsets: str = Field(
+    reminder_offsets: Durations = Field(
         "3d,1d,2h", description="Reminders before an activity starts, comma separated (d/h/m units)"
     )
-    reminder_offsets_by_type: str = Field(
+    reminder_offsets_by_type: DurationsByType = Field(
         "", description='JSON object: activity type → offsets, e.g. {"学习培训": "1d,2h"}'
     )
-    silent_reminder_before: str = Field(
+    silent_reminder_before: Duration = Field(
         "1d", description="When members who neither confirmed nor asked for leave get one more reminder"
     )
-    birthday_greeting_time: str = Field("08:30", description="Local time birthday greetings are queued")
-    holiday_greeting_time: str = Field("08:00", description="Local time holiday greetings are queued")
+    birthday_greeting_time: ClockTime = Field("08:30", description="Local time birthday greetings are queued")
+    holiday_greeting_time: ClockTime = Field("08:00", description="Local time holiday greetings are queued")
     briefing_weekday: int = Field(1, ge=1, le=7, description="Weekday of the weekly briefing (1 = Monday)")
-    briefing_time: str = Field("09:00", description="Local time of the weekly briefing")
-    greeting_groups: list[str] = Field(
+    briefing_time: ClockTime = Field("09:00", description="Local time of the weekly briefing")
+    greeting_groups: JsonGroups = Field(
         default_factory=list,
         description='JSON list of groups that get greetings and briefings, e.g. ["qq:123456"]',
     )
@@ -162,39 +214,100 @@ class Settings(BaseModel):
     console_session_hours: int = Field(12, ge=1, description="A console session ends this long after sign-in")
 
 
-_TRUE = {"1", "true", "yes", "on"}
+class SettingsError(Exception):
+    """Settings that cannot be used: one line per problem, each naming the key."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
 
 
-def _read_env() -> dict[str, str]:
-    values: dict[str, str] = {}
-    env_file = Path(os.environ.get("WEIYUAN_ENV_FILE", PROJECT_ROOT / ".env"))
-    if env_file.is_file():
-        values.update({k.lower(): v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update({k.lower(): v for k, v in os.environ.items()})
-    return values
+def _is_secret(name: str) -> bool:
+    extra = Settings.model_fields[name].json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("secret"))
 
 
-def load_settings(**overrides: object) -> Settings:
-    raw = _read_env()
-    data: dict[str, object] = {}
+def _expected(error: Any) -> str:
+    kind, message, ctx = error["type"], error["msg"], error.get("ctx") or {}
+    if kind in ("bool_parsing", "bool_type"):
+        return "expected true or false"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "expected a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return "expected a number"
+    bounds = {"greater_than_equal": "≥ {ge}", "greater_than": "> {gt}", "less_than_equal": "≤ {le}"}
+    if kind in bounds:
+        return "expected a number " + bounds[kind].format(**ctx)
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    return "expected " + message.removeprefix("Input should be ").removeprefix("String should ")
+
+
+def _describe(error: ValidationError) -> list[str]:
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else "?"
+        shown = "<hidden>" if name in Settings.model_fields and _is_secret(name) else repr(problem["input"])
+        lines.append(f"{name.upper()}={shown}: {_expected(problem)}")
+    return lines
+
+
+def env_file() -> Path:
+    return Path(os.environ.get("WEIYUAN_ENV_FILE", PROJECT_ROOT / ".env"))
+
+
+def _known_keys() -> set[str]:
+    from nonebot.config import Config as NoneBotConfig
+
+    return {*Settings.model_fields, *NoneBotConfig.model_fields, "environment"}
+
+
+def _typos(path: Path) -> list[str]:
+    """Keys in the .env file that are no setting but look like one: `PRODUCTON=true` is read as nothing."""
+    if not path.is_file():
+        return []
+    known = _known_keys()
+    lines = []
+    for key in dotenv_values(path):
+        name = key.lower()
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        if name not in known and close:
+            lines.append(f"{key}: not a setting (in {path.name}); did you mean {close[0].upper()}?")
+    return lines
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and check the settings; raises SettingsError with one line per problem."""
+    path = env_file()
+    problems = _typos(path)
+    try:
+        settings = Settings(_env_file=path if path.is_file() else None, **overrides)  # type: ignore[call-arg]
+    except ValidationError as error:
+        raise SettingsError([*_describe(error), *problems]) from None
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What PRODUCTION=true refuses: development switches that are on, secrets that are missing."""
+    if not settings.production:
+        return []
+    lines = []
     for name, field in Settings.model_fields.items():
-        if name in raw:
-            value: object = raw[name]
-            if field.annotation is bool:
-                value = str(value).strip().lower() in _TRUE
-            elif field.annotation == list[str] and isinstance(value, str):
-                value = json.loads(value)
-            elif field.annotation == dict[str, str] and isinstance(value, str):
-                value = json.loads(value) if value.strip() else {}
-            elif field.annotation == set[str] and isinstance(value, str):
-                value = (
-                    set(json.loads(value))
-                    if value.strip().startswith("[")
-                    else {part.strip() for part in value.split(",") if part.strip()}
-                )
-            data[name] = value
-    data.update(overrides)
-    return Settings.model_validate(data)
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        value = getattr(settings, name)
+        if extra.get("insecure") and value:
+            lines.append(f"{name.upper()}=true is refused when PRODUCTION=true ({field.description})")
+        needed_with = str(extra.get("needed_with") or "")
+        if extra.get("secret") and not value and (not needed_with or getattr(settings, needed_with)):
+            reason = f" while {needed_with.upper()}=true" if needed_with else ""
+            lines.append(f"{name.upper()} is empty: PRODUCTION=true requires it{reason}")
+    if settings.enable_wechat and settings.wechat_encoding_mode == "plain":
+        lines.append("WECHAT_ENCODING_MODE='plain' is refused when PRODUCTION=true: use safe")
+    if settings.enable_wechat and not settings.wechat_api_base.startswith("https://"):
+        lines.append(f"WECHAT_API_BASE={settings.wechat_api_base!r}: PRODUCTION=true requires https://")
+    return lines
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ MODELS_APP = "models"
 
 
 def normalise_url(url: str) -> str:
-    """Make a relative SQLite path relative to the project root and create its folder.
+    """Make a relative SQLite path relative to the project root (the folder is made by `connect`).
 
     SQLite files run in WAL mode (tortoise's default) with `synchronous=NORMAL` unless the URL
     says otherwise: a commit then costs no fsync (the WAL is synced at checkpoints), which keeps a
@@ -27,7 +29,6 @@ def normalise_url(url: str) -> str:
         path = Path(raw)
         if not path.is_absolute():
             path = PROJECT_ROOT / path
-        path.parent.mkdir(parents=True, exist_ok=True)
         if "synchronous=" not in query:
             query = "&".join(part for part in (query, "synchronous=NORMAL") if part)
         return f"sqlite://{path}?{query}"
@@ -49,12 +50,17 @@ def tortoise_config(url: str | None = None) -> dict[str, Any]:
     }
 
 
-def _cli_config() -> dict[str, Any]:
-    return tortoise_config()
+def __getattr__(name: str) -> Any:
+    """`TORTOISE_ORM`, for the `tortoise` command (`tortoise -c bot.db.TORTOISE_ORM makemigrations`),
+    is built when asked for: importing this module reads no settings and touches no file."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# Used by the `tortoise` command: `tortoise -c bot.db.TORTOISE_ORM makemigrations`.
-TORTOISE_ORM = _cli_config()
+def _make_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        Path(url.removeprefix("sqlite://").partition("?")[0]).parent.mkdir(parents=True, exist_ok=True)
 
 
 async def apply_migrations() -> list[str]:
@@ -70,8 +76,30 @@ async def apply_migrations() -> list[str]:
     return applied
 
 
+def utc_text(value: datetime) -> str:
+    """How SQLite stores a moment: UTC, fixed width, e.g. `2026-06-01 00:30:00.000000+00:00`.
+
+    SQLite has no time type: it compares the stored text. tortoise's own adapter writes the moment
+    in whatever zone it carries (`08:30:00+08:00`), and a comparison with `00:31:00+00:00` then
+    goes the wrong way for eight hours. One zone and one width make text order the order of time.
+    A naive value is taken as UTC (the ORM is configured with `use_tz` and UTC).
+    """
+    moment = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return moment.isoformat(" ", timespec="microseconds")
+
+
+def store_sqlite_times_in_utc() -> None:
+    """Install `utc_text` as sqlite3's adapter for datetimes, over tortoise's (set at its import)."""
+    import tortoise.backends.sqlite.client  # noqa: F401  (registers its adapter first)
+
+    sqlite3.register_adapter(datetime, utc_text)
+
+
 async def connect(url: str | None = None, *, run_migrations: bool = True) -> None:
-    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+    store_sqlite_times_in_utc()
+    config = tortoise_config(url)
+    _make_sqlite_folder(config["connections"]["default"])
+    await Tortoise.init(config=config, _enable_global_fallback=True)
     if run_migrations:
         await apply_migrations()
 

@@ -49,6 +49,9 @@ def environment() -> Environment:
     return env
 
 
-def render(name: str, **context: Any) -> str:
-    """Render `templates/<name>` and strip surrounding blank lines."""
-    return environment().get_template(name).render(**context).strip()
+def render(template: str, /, **context: Any) -> str:
+    """Render `templates/<template>` and strip surrounding blank lines.
+
+    `template` is positional-only, so any name at all (`name`, `template`, …) can be a field of
+    the context: a refusal's fields never collide with the renderer's own parameters."""
+    return environment().get_template(template).render(**context).strip()

@@ -58,7 +58,7 @@ class UsageProblem(Exception):
         self.text = text
 
 
-def error_line(kind: str, **context: object) -> str:
+def error_line(kind: str, /, **context: object) -> str:
     """The one line an operator reads on stderr, from templates/cli/error.j2."""
     return " ".join(render("cli/error.j2", kind=kind, **context).split())
 

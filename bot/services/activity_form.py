@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.input_text import fold, is_blank, is_number
 from bot.services.activities import ActivityDraft
 from bot.services.errors import ServiceError
 from bot.services.parsing import ACTIVITY_TYPES, parse_activity_type, parse_local_datetime
@@ -20,6 +21,7 @@ class Step:
     key: str
     prompt: str  # template name
     apply: Callable[[ActivityDraft, str], Awaitable[None]]
+    free_text: bool = False  # True: gets the answer as typed; False: its folded words
 
 
 async def _type(draft: ActivityDraft, text: str) -> None:
@@ -27,7 +29,7 @@ async def _type(draft: ActivityDraft, text: str) -> None:
 
 
 async def _title(draft: ActivityDraft, text: str) -> None:
-    if not text or len(text) > 100:
+    if is_blank(text) or len(text) > 100:
         raise ServiceError("activity/bad_title.j2")
     draft.title = text
 
@@ -49,7 +51,7 @@ async def _end(draft: ActivityDraft, text: str) -> None:
 async def _place(draft: ActivityDraft, text: str) -> None:
     if len(text) > 100:
         raise ServiceError("activity/bad_place.j2")
-    draft.place = "" if text in NONE_WORDS else text
+    draft.place = "" if fold(text) in NONE_WORDS else text
 
 
 async def _audience(draft: ActivityDraft, text: str) -> None:
@@ -81,7 +83,7 @@ async def _code(draft: ActivityDraft, text: str) -> None:
     if text in NONE_WORDS:
         draft.checkin_code = None
         return
-    if not re.fullmatch(r"[0-9A-Za-z]{3,16}", text):
+    if not re.fullmatch(r"[0-9A-Za-z]{3,16}", text, re.ASCII):
         raise ServiceError("activity/bad_code.j2")
     draft.checkin_code = text.upper()
 
@@ -90,17 +92,17 @@ async def _group(draft: ActivityDraft, text: str) -> None:
     if text in NONE_WORDS:
         draft.announce_group = ""
         return
-    if not text.isdigit() or not 5 <= len(text) <= 12:
+    if not is_number(text) or not 5 <= len(text) <= 12:
         raise ServiceError("activity/bad_group.j2")
     draft.announce_platform, draft.announce_group = "qq", text
 
 
 STEPS: list[Step] = [
     Step("type", "activity/ask_type.j2", _type),
-    Step("title", "activity/ask_title.j2", _title),
+    Step("title", "activity/ask_title.j2", _title, free_text=True),
     Step("start", "activity/ask_start.j2", _start),
     Step("end", "activity/ask_end.j2", _end),
-    Step("place", "activity/ask_place.j2", _place),
+    Step("place", "activity/ask_place.j2", _place, free_text=True),
     Step("audience", "activity/ask_audience.j2", _audience),
     Step("code", "activity/ask_code.j2", _code),
     Step("group", "activity/ask_group.j2", _group),

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from bot import db
 from bot.config import get_settings
+from bot.input_text import fold, is_number
 from bot.sender import Sender
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
+from bot.services.parsing import parse_number
 from models import Member, MemberStatus
 
 PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "console": "控制台", "web": "网页后台"}
@@ -103,14 +105,20 @@ async def require_staff(sender: Sender, *, private_only: bool = False) -> Actor:
 
 async def find_member(query: str) -> Member:
     """Find one active member by roster number (#12), phone or exact name."""
-    query = query.strip().lstrip("#＃")
-    if not query:
+    query = fold(query)
+    if not query.lstrip("#"):
         raise ServiceError("common/member_query_empty.j2")
-    if query.isdigit() and len(query) <= 6:
+    if query.startswith("#"):  # a roster number, and nothing else
+        number = parse_number(query, what="名册编号")
+        found = await Member.filter(id=number).first()
+        if found is None:
+            raise ServiceError("common/member_not_found.j2", query=query)
+        return found
+    if is_number(query) and len(query) <= 6:
         found = await Member.filter(id=int(query)).first()
         if found is not None:
             return found
-    if query.isdigit():
+    if is_number(query):
         found = await Member.filter(phone=query).first()
         if found is not None:
             return found

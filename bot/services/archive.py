@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from bot import clock
 from bot.config import PROJECT_ROOT, get_settings
+from bot.input_text import fold, is_number
 from bot.services import assessment, audit, export, rules
 from bot.services.actors import Actor, find_member
 from bot.services.assessment import Standing
 from bot.services.errors import ServiceError
+from bot.services.parsing import read_number
 from bot.services.review import pending
 from models import Committee, Consequence, ConsequenceStatus, Member
 
@@ -28,10 +30,10 @@ class Ranking:
 
 def split_year(args: str) -> tuple[int, str]:
     """A leading or trailing 4-digit year (optionally with 年) in the arguments; default this year."""
-    words = args.split()
+    words = fold(args).split()
     for index in (0, -1):
-        if words and words[index].rstrip("年").isdigit() and len(words[index].rstrip("年")) == 4:
-            year = int(words.pop(index).rstrip("年"))
+        if words and is_number(words[index].removesuffix("年")) and len(words[index].removesuffix("年")) == 4:
+            year = int(words.pop(index).removesuffix("年"))
             return year, " ".join(words)
     return clock.today().year, " ".join(words)
 
@@ -54,10 +56,10 @@ async def ranking(actor: Actor, args: str, *, recent: bool = False) -> Ranking:
         if not group:
             raise ServiceError("archive/unknown_sector.j2", sector=name)
         return Ranking(year, f"界别「{name}」", group, len(group))
-    limit = int(head) if head.isdigit() else 10
-    if head and not head.isdigit():
+    if head and read_number(head) is None:
         raise ServiceError("archive/ranking_usage.j2")
-    return Ranking(year, "全体委员", result.standings[: max(1, min(limit, 200))], len(result.standings))
+    limit = read_number(head) if head else None
+    return Ranking(year, "全体委员", result.standings[: max(1, min(limit or 10, 200))], len(result.standings))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from bot import db
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient, Recipient
+from bot.input_text import Arguments, as_arguments, is_blank, is_number, storable
 from bot.sender import Sender
 from bot.services.actors import require_staff
 from bot.services.errors import ServiceError
@@ -63,29 +64,28 @@ class Preview:
 
 
 def check_content(text: str) -> str:
-    text = text.strip()
-    if not text:
+    text = storable(text)
+    if is_blank(text):
         raise ServiceError("broadcast/empty_content.j2")
     if len(text) > CONTENT_MAX:
         raise ServiceError("broadcast/content_too_long.j2", limit=CONTENT_MAX, length=len(text))
     return text
 
 
-def parse_notice(args: str) -> Plan:
-    """'全体 明天…' · '专委会 经济委 …' · '界别 教育界 …' · '群 123456 …' · '名单 张三、李四 …'."""
-    head, _, rest = args.strip().partition(" ")
-    rest = rest.strip()
+def parse_notice(args: str | Arguments) -> Plan:
+    """'全体 明天…' · '专委会 经济委 …' · '界别 教育界 …' · '群 123456 …' · '名单 张三、李四 …'.
+
+    The audience is read from the folded words; the content is kept exactly as typed."""
+    arguments = as_arguments(args)
+    head = arguments.word(0)
     if head == "全体":
-        return Plan("notice", "all", content=check_content(rest))
+        return Plan("notice", "all", content=check_content(arguments.rest(1)))
     if head in ("专委会", "界别", "群", "名单"):
-        value, _, content = rest.partition(" ")
-        if "\n" in value:
-            value, _, more = value.partition("\n")
-            content = f"{more} {content}".strip()
+        value, content = arguments.word(1), arguments.rest(2)
         if not value:
             raise ServiceError("broadcast/notice_usage.j2")
         audience = {"专委会": "committee", "界别": "sector", "群": "group", "名单": "list"}[head]
-        if audience == "group" and not value.isdigit():
+        if audience == "group" and not is_number(value):
             raise ServiceError("broadcast/bad_group.j2", value=value)
         names = [name for name in _NAME_SPLIT.split(value) if name] if audience == "list" else []
         return Plan("notice", audience, value=value, names=names, content=check_content(content))
@@ -159,7 +159,7 @@ async def preview(sender: Sender, plan: Plan) -> Preview:
 
 async def _next_batch() -> str:
     used = await OutboxMessage.filter(batch__startswith="B").distinct().values_list("batch", flat=True)
-    numbers = [int(batch[1:]) for batch in used if batch[1:].isdigit()]
+    numbers = [int(batch[1:]) for batch in used if is_number(batch[1:])]
     return f"B{max(numbers, default=0) + 1}"
 
 

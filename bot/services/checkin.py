@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import clock, db
+from bot.input_text import fold
 from bot.sender import Sender
 from bot.services.activities import open_activities
 from bot.services.actors import require_member
 from bot.services.errors import ServiceError
+from bot.services.parsing import parse_number
 from models import Activity, Attendance, AttendanceStatus, Member
 from models.activity import ActivityStatus
 
@@ -28,11 +30,14 @@ class CheckInResult:
 
 
 def _split_args(args: str) -> tuple[int | None, str]:
-    """`签到`, `签到 码`, `签到 #12`, `签到 #12 码`: an optional activity number and an optional code."""
-    parts = args.split()
+    """`签到`, `签到 码`, `签到 #12`, `签到 #12 码`: an optional activity number and an optional code.
+
+    A word starting with `#` is always meant as the activity's number: `#①` is refused as not a
+    number rather than tried as a code."""
+    parts = fold(args).split()
     number: int | None = None
-    if parts and parts[0][:1] in "#＃" and parts[0][1:].isdigit():
-        number = int(parts[0][1:])
+    if parts and parts[0].startswith("#"):
+        number = parse_number(parts[0], what="活动编号")
         parts = parts[1:]
     return number, " ".join(parts)
 

@@ -10,6 +10,7 @@ from typing import Any
 from bot import clock
 from bot.delivery import dispatcher, outbox, recipients
 from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient
+from bot.input_text import fold, is_number
 from bot.services.errors import ServiceError
 from models import Member, MemberStatus, OutboxMessage, OutboxStatus, Role
 
@@ -44,7 +45,7 @@ class Resent:
 
 
 def normalise_batch(text: str) -> str:
-    batch = text.strip().split(" ")[0].lstrip("#＃") if text.strip() else ""
+    batch = fold(text).split(" ")[0].lstrip("#")
     if not batch:
         raise ServiceError("delivery/usage.j2")
     return batch
@@ -54,7 +55,7 @@ async def find_batch(text: str) -> str:
     """The batch staff mean: as typed (B12, b12, #B12), or a bare number for broadcast B<number>."""
     typed = normalise_batch(text)
     candidates = [typed, typed.upper()]
-    if typed.isdigit():
+    if is_number(typed):
         candidates.append(f"B{typed}")
     for candidate in dict.fromkeys(candidates):
         if await OutboxMessage.filter(batch=candidate).exists():

@@ -8,7 +8,7 @@ from typing import Any
 class ServiceError(Exception):
     """A polite refusal: `template` under templates/ with `context`; nothing was written."""
 
-    def __init__(self, template: str, **context: Any) -> None:
+    def __init__(self, template: str, /, **context: Any) -> None:
         super().__init__(template)
         self.template = template
         self.context = context

@@ -80,7 +80,12 @@ def _day(value: date | str | None) -> date | None:
 async def _fetch(query: Any) -> list[tuple[Any, ...]]:
     """Rows of a values_list query without tortoise's per-value conversion (about 5x faster for the
     tens of thousands of rows of a year): the ORM builds the SQL, the sheet converts what it shows."""
-    rows = await connections.get("default").execute_query_dict(query.sql(params_inline=True))
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    # Parameters, not inlined values: an inlined moment is text in its own zone and format, which
+    # SQLite would compare with the stored UTC text (see `bot.db.utc_text`).
+    sql, params = query.query.get_parameterized_sql()
+    rows = await connections.get("default").execute_query_dict(sql, params)
     return [tuple(row.values()) for row in rows]
 
 

@@ -17,6 +17,7 @@ from bot.sender import Sender
 from bot.services import activities, checkin
 from bot.services.actors import forget_account
 from bot.services.errors import ServiceError
+from bot.services.parsing import read_number
 from models import Identity, Member, MemberStatus, OutboxMessage, OutboxStatus, WechatTemplateSend
 from models.activity import ActivityStatus
 
@@ -75,8 +76,7 @@ def checkin_scene(scene: str) -> int | None:
     """`checkin:<activity number>` → the number; anything else → None."""
     if not scene.startswith(CHECKIN_SCENE):
         return None
-    number = scene[len(CHECKIN_SCENE) :].strip()
-    return int(number) if number.isdigit() else None
+    return read_number(scene[len(CHECKIN_SCENE) :])
 
 
 async def scan_checkin(sender: Sender, activity_id: int) -> checkin.CheckInResult:

@@ -8,6 +8,7 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
+from bot.input_text import is_number
 from bot.sender import Sender
 from bot.services import activities
 from bot.services.actors import Actor, require_member
@@ -42,7 +43,7 @@ async def request(sender: Sender, activity_ref: str, reason: str) -> LeaveReques
     async with in_transaction():
         leave = await LeaveRequest.create(activity=activity, member=member, reason=reason)
         creator = activity.created_by.removeprefix("member:")
-        if activity.created_by.startswith("member:") and creator.isdigit():
+        if activity.created_by.startswith("member:") and is_number(creator):
             await outbox.enqueue(
                 key=f"leave-request:{leave.id}",
                 recipient=MemberRecipient(member_id=int(creator)),

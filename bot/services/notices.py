@@ -22,6 +22,7 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
+from bot.input_text import is_number
 from bot.services.timing import in_window, parse_offset, parse_offsets
 from models import Activity, Attendance, AttendanceStatus, LeaveRequest, Member, MemberStatus, Role
 from models.activity import ActivityStatus
@@ -174,7 +175,7 @@ async def staff_to_tell(activity: Activity) -> list[int]:
     was created by a superuser account or from the CLI, every active staff member."""
     if activity.created_by.startswith("member:"):
         creator = activity.created_by.removeprefix("member:")
-        if creator.isdigit() and await Member.filter(id=int(creator), status=MemberStatus.ACTIVE).exists():
+        if is_number(creator) and await Member.filter(id=int(creator), status=MemberStatus.ACTIVE).exists():
             return [int(creator)]
     staff = await Member.filter(status=MemberStatus.ACTIVE, role__in=[Role.STAFF, Role.ADMIN]).values_list(
         "id", flat=True

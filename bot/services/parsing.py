@@ -6,15 +6,19 @@ import re
 from datetime import date, datetime, timedelta
 
 from bot import clock
+from bot.input_text import fold, is_number
 from bot.services.errors import ServiceError
 from models import ActivityType
 
 _DATE_TIME = re.compile(
     r"^(?:(?P<year>\d{4})[-/.年])?(?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?\s*"
-    r"(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$"
+    r"(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$",
+    re.ASCII,
 )
-_RELATIVE = re.compile(r"^(?P<word>今天|明天|后天)\s*(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$")
-_TIME_ONLY = re.compile(r"^(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$")
+_RELATIVE = re.compile(
+    r"^(?P<word>今天|明天|后天)\s*(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$", re.ASCII
+)
+_TIME_ONLY = re.compile(r"^(?P<hour>\d{1,2})[:：点时](?P<minute>\d{1,2})?分?$", re.ASCII)
 _RELATIVE_DAYS = {"今天": 0, "明天": 1, "后天": 2}
 
 TYPE_ALIASES: dict[str, ActivityType] = {
@@ -39,9 +43,10 @@ ACTIVITY_TYPES: list[ActivityType] = list(ActivityType)
 
 
 def parse_activity_type(text: str) -> ActivityType:
-    text = text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(ACTIVITY_TYPES):
-        return ACTIVITY_TYPES[int(text) - 1]
+    text = fold(text)
+    number = read_number(text)
+    if number is not None and 1 <= number <= len(ACTIVITY_TYPES):
+        return ACTIVITY_TYPES[number - 1]
     if text in TYPE_ALIASES:
         return TYPE_ALIASES[text]
     raise ServiceError("activity/bad_type.j2", text=text, types=ACTIVITY_TYPES)
@@ -49,7 +54,7 @@ def parse_activity_type(text: str) -> ActivityType:
 
 def parse_local_datetime(text: str, *, base_date: date | None = None) -> datetime:
     """Parse local wall time typed by staff ("2026-12-01 09:00", "12月1日 9点", "明天 14:30")."""
-    text = text.strip().replace("：", ":")
+    text = fold(text)
     zone = clock.local_zone()
     today = clock.today()
     year = today.year
@@ -89,9 +94,24 @@ def parse_local_datetime(text: str, *, base_date: date | None = None) -> datetim
     raise ServiceError("activity/bad_time.j2", text=text)
 
 
-def parse_number(text: str, *, what: str) -> int:
-    """A short number such as 12, #12 or ＃12."""
-    cleaned = text.strip().lstrip("#＃")
-    if not cleaned.isdigit() or len(cleaned) > 9:
-        raise ServiceError("common/bad_number.j2", text=text, what=what)
+NUMBER_DIGITS_MAX = 9
+
+
+def read_number(text: str) -> int | None:
+    """A short number as people type it (`12`, `#12`, `＃１２`, `12号`), or None.
+
+    The one reader of numbers in typed input: ASCII digits after folding full-width forms. `①`,
+    superscripts and other scripts' digits are not numbers here (Python's isdigit accepts them but
+    `int()` does not, or reads them as something the person did not mean)."""
+    cleaned = fold(text).removeprefix("#").removeprefix("No.").removesuffix("号").strip()
+    if not is_number(cleaned) or len(cleaned) > NUMBER_DIGITS_MAX:
+        return None
     return int(cleaned)
+
+
+def parse_number(text: str, *, what: str = "编号") -> int:
+    """`read_number`, or the polite "「…」不是有效的<what>" refusal."""
+    number = read_number(text)
+    if number is None:
+        raise ServiceError("common/bad_number.j2", text=text.strip(), what=what)
+    return number

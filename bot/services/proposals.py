@@ -11,7 +11,9 @@ from bot import clock
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
+from bot.input_text import Arguments, as_arguments, fold, is_blank
 from bot.services.errors import ServiceError
+from bot.services.parsing import parse_number
 from models import Member, MemberStatus, Proposal, ProposalCosigner, ProposalProgress, ProposalStage
 from models.proposals import PROPOSAL_STAGE_LABELS
 
@@ -39,13 +41,17 @@ def split_names(text: str) -> list[str]:
     return [n for n in _SPLIT_NAMES.split(text.strip()) if n]
 
 
-def parse_form(text: str) -> ProposalForm:
-    """`<成员> <编号> <标题> [联名 张三、李四]`."""
-    main, _, cosigned = text.partition("联名")
-    parts = main.split(maxsplit=2)
-    if len(parts) < 3:
+def parse_form(text: str | Arguments) -> ProposalForm:
+    """`<成员> <编号> <标题> [联名 张三、李四]`: member and number folded, the title as typed."""
+    arguments = as_arguments(text)
+    if len(arguments.words) < 3:
         raise ServiceError("proposal/usage.j2")
-    return ProposalForm(parts[0], parts[1], parts[2].strip()[:100], split_names(cosigned))
+    title, _, cosigned = arguments.rest(2).partition("联名")
+    if is_blank(title):
+        raise ServiceError("proposal/usage.j2")
+    return ProposalForm(
+        arguments.word(0), arguments.word(1), title.strip()[:100], split_names(fold(cosigned))
+    )
 
 
 async def _members_by_name(names: list[str]) -> dict[str, int]:
@@ -82,12 +88,12 @@ async def record(author: Member, number: str, title: str, cosigners: list[str], 
 
 
 async def find(number: str) -> Proposal:
-    text = number.strip()
+    text = fold(number)
     if not text:
         raise ServiceError("proposal/progress_usage.j2")
     query = Proposal.filter(number=text)
-    if text[:1] in "#＃" and text[1:].isdigit():
-        query = Proposal.filter(id=int(text[1:]))
+    if text[:1] == "#":
+        query = Proposal.filter(id=parse_number(text, what="提案编号"))
     proposal = await query.order_by("-year", "-id").select_related("member").first()
     if proposal is None:
         raise ServiceError("proposal/not_found.j2", number=text)
@@ -101,14 +107,16 @@ async def author_ids(proposal: Proposal) -> list[int]:
     return list(dict.fromkeys([proposal.member_id, *cosigners]))  # type: ignore[list-item]
 
 
-async def advance(number: str, text: str, recorded_by: str) -> tuple[Proposal, ProposalProgress, int]:
+async def advance(
+    number: str, text: str | Arguments, recorded_by: str
+) -> tuple[Proposal, ProposalProgress, int]:
     """`交办 <部门>` / `已答复 [说明]` / `满意` / `不满意 [说明]`: record a step, tell every author."""
     proposal = await find(number)
-    word, _, rest = text.strip().partition(" ")
-    stage = STAGE_WORDS.get(word)
+    arguments = as_arguments(text)
+    stage = STAGE_WORDS.get(arguments.word(0))
     if stage is None:
         raise ServiceError("proposal/progress_usage.j2")
-    rest = rest.strip()
+    rest = arguments.rest(1)
     if stage == ProposalStage.ASSIGNED and not rest:
         raise ServiceError("proposal/needs_department.j2")
     department = rest[:64] if stage == ProposalStage.ASSIGNED else ""

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from bot import clock
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
+from bot.input_text import fold
 from bot.services.actors import Actor
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
@@ -41,10 +42,14 @@ ALLOWED_FROM = {
 
 
 async def find_report(reference: str) -> Report:
-    text = reference.strip().upper()
+    """A report by its reference (SQ2026-00012, typed in any case or width) or its number (12)."""
+    text = fold(reference).upper()
     if not text:
         raise ServiceError("review/report_usage.j2")
-    query = Report.filter(reference=text) if text.startswith("SQ") else Report.filter(id=parse_number(text))
+    if text.startswith("SQ"):
+        query = Report.filter(reference=text)
+    else:
+        query = Report.filter(id=parse_number(text, what="社情民意编号"))
     report = await query.select_related("member").first()
     if report is None:
         raise ServiceError("review/report_not_found.j2", reference=reference.strip())
@@ -52,7 +57,8 @@ async def find_report(reference: str) -> Report:
 
 
 def parse_level(text: str) -> str:
-    level = LEVEL_ALIASES.get(text.strip().lower()) or LEVEL_ALIASES.get(text.strip())
+    text = fold(text)
+    level = LEVEL_ALIASES.get(text.lower()) or LEVEL_ALIASES.get(text)
     if level is None:
         raise ServiceError("review/bad_level.j2", text=text, levels=list(LEVEL_LABELS.values()))
     return level

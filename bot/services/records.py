@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import clock
 from bot.config import get_settings
+from bot.input_text import Arguments, as_arguments, fold, storable
 from bot.services.errors import ServiceError
 from models import Member, Record, RecordKind, VisitType
 
@@ -25,9 +26,10 @@ VISIT_ALIASES: dict[str, VisitType] = {
 
 
 def _description(text: str, kind: RecordKind) -> str:
-    text = " ".join(text.split())
+    """The member's own words, kept as typed (only surrounding space and unstorable characters go)."""
+    text = storable(text)
     limit = get_settings().record_text_max
-    if len(text) < 4:
+    if len(fold(text)) < 4:
         raise ServiceError("record/too_short.j2", kind=kind)
     if len(text) > limit:
         raise ServiceError("record/too_long.j2", kind=kind, limit=limit, length=len(text))
@@ -48,14 +50,15 @@ async def log(member: Member, kind: RecordKind, text: str, recorded_by: str = "s
     )
 
 
-async def log_visit(member: Member, args: str, recorded_by: str = "self") -> Record:
-    parts = args.strip().split(maxsplit=1)
-    if not parts:
+async def log_visit(member: Member, args: str | Arguments, recorded_by: str = "self") -> Record:
+    """`<类型> <说明>`: the type is read from the folded first word, the description kept as typed."""
+    arguments = as_arguments(args)
+    if not arguments.words:
         raise ServiceError("record/visit_usage.j2", types=list(VisitType))
-    visit_type = VISIT_ALIASES.get(parts[0])
+    visit_type = VISIT_ALIASES.get(arguments.word(0))
     if visit_type is None:
-        raise ServiceError("record/visit_bad_type.j2", text=parts[0], types=list(VisitType))
-    description = _description(parts[1] if len(parts) > 1 else "", RecordKind.VISIT)
+        raise ServiceError("record/visit_bad_type.j2", text=arguments.word(0), types=list(VisitType))
+    description = _description(arguments.rest(1), RecordKind.VISIT)
     today = clock.today()
     return await Record.create(
         member=member,

@@ -11,6 +11,7 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
+from bot.input_text import fold, is_number
 from bot.services import audit
 from bot.services.actors import Actor
 from bot.services.errors import ServiceError
@@ -39,11 +40,11 @@ async def _draft(reference: str) -> Consequence:
 
 
 def _publish_target(group: str) -> GroupRecipient:
-    target = group.strip() or get_settings().rules_publish_group
+    target = fold(group) or get_settings().rules_publish_group
     if not target:
         raise ServiceError("review/no_publish_group.j2")
     platform, _, group_id = target.rpartition(":")
-    if not group_id.isdigit():
+    if not is_number(group_id):
         raise ServiceError("review/no_publish_group.j2")
     return GroupRecipient(platform=platform or "qq", group_id=group_id)
 

@@ -34,7 +34,7 @@ async def start(req: Request) -> Ask:
 async def fill(req: Request, state: dict[str, Any]) -> Ask:
     step: int = state["step"]
     draft: activities.ActivityDraft = state["draft"]
-    await STEPS[step].apply(draft, req.text)
+    await STEPS[step].apply(draft, req.text if STEPS[step].free_text else req.args)
     state["step"] = step + 1
     if step + 1 < len(STEPS):
         return Ask(_prompt(step + 1), fill, state)
@@ -46,7 +46,7 @@ async def fill(req: Request, state: dict[str, Any]) -> Ask:
 
 
 async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
-    if req.text not in CONFIRM_WORDS:
+    if req.answer not in CONFIRM_WORDS:
         return Ask(render("activity/form_confirm_again.j2"), confirm, state)
     activity, count = await activities.create(state["draft"], state["actor"])
     return render("activity/created.j2", activity=activity, count=count)

@@ -37,13 +37,13 @@ async def _ask_to_confirm(req: Request, plan: broadcasts.Plan) -> Ask:
 @router.command("通知")
 async def notice(req: Request) -> Ask:
     await require_staff(req.sender, private_only=True)
-    return await _ask_to_confirm(req, broadcasts.parse_notice(req.args))
+    return await _ask_to_confirm(req, broadcasts.parse_notice(req.arguments))
 
 
 @router.command("发布")
 async def publish(req: Request) -> Ask:
     await require_staff(req.sender, private_only=True)
-    plan = broadcasts.parse_publication(req.args)
+    plan = broadcasts.parse_publication(req.rest(0))
     if not plan.content:
         return Ask(render("broadcast/ask_content.j2", plan=plan), got_content, {"plan": plan.dump()})
     return await _ask_to_confirm(req, plan)
@@ -56,7 +56,7 @@ async def got_content(req: Request, state: dict[str, Any]) -> Ask:
 
 
 async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
-    if req.text not in CONFIRM_WORDS:
+    if req.answer not in CONFIRM_WORDS:
         return Ask(render("broadcast/confirm_again.j2"), confirm, state)
     batch, count = await broadcasts.send(req.sender, broadcasts.Plan.load(state["plan"]))
     return render("broadcast/queued.j2", batch=batch, count=count)

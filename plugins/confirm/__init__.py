@@ -15,12 +15,12 @@ __plugin_meta__ = PluginMetadata(
 
 @router.command("参加")
 async def attend(req: Request) -> str:
-    activity, fresh = await confirmations.confirm(req.sender, req.args.split(" ")[0])
+    activity, fresh = await confirmations.confirm(req.sender, req.word(0))
     template = "notices/confirmed.j2" if fresh else "notices/already_confirmed.j2"
     return render(template, activity=activity)
 
 
 @router.command("确认名单")
 async def confirmation_list(req: Request) -> str:
-    sheet = await confirmations.sheet(req.sender, req.args.split(" ")[0])
+    sheet = await confirmations.sheet(req.sender, req.word(0))
     return render("notices/confirm_list.j2", sheet=sheet)

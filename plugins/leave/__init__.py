@@ -15,10 +15,9 @@ __plugin_meta__ = PluginMetadata(
 
 @router.command("请假")
 async def ask(req: Request) -> str:
-    activity_ref, _, reason = req.args.partition(" ")
-    if not activity_ref:
+    if not req.words:
         raise ServiceError("leave/usage.j2")
-    request = await leave.request(req.sender, activity_ref, reason)
+    request = await leave.request(req.sender, req.word(0), req.rest(1))
     return render("leave/requested.j2", leave=request, private=req.sender.is_private)
 
 
@@ -31,15 +30,14 @@ async def pending(req: Request) -> str:
 @router.command("批准")
 async def approve(req: Request) -> str:
     actor = await require_staff(req.sender)
-    decided = await leave.decide(actor, req.args.split(" ")[0], approve=True)
+    decided = await leave.decide(actor, req.word(0), approve=True)
     return render("leave/decided.j2", leave=decided)
 
 
 @router.command("驳回")
 async def refuse(req: Request) -> str:
     actor = await require_staff(req.sender)
-    number, _, reason = req.args.partition(" ")
-    if not number:
+    if not req.words:
         raise ServiceError("leave/refuse_usage.j2")
-    decided = await leave.decide(actor, number, approve=False, reason=reason)
+    decided = await leave.decide(actor, req.word(0), approve=False, reason=req.rest(1))
     return render("leave/decided.j2", leave=decided)

@@ -22,11 +22,11 @@ KINDS = {
 
 @router.command("走访")
 async def visit(req: Request) -> str:
-    record = await records.log_visit(await require_member(req.sender), req.args)
+    record = await records.log_visit(await require_member(req.sender), req.arguments)
     return render("record/logged.j2", record=record)
 
 
 @router.command(*KINDS)
 async def log_record(req: Request) -> str:
-    record = await records.log(await require_member(req.sender), KINDS[req.name], req.args)
+    record = await records.log(await require_member(req.sender), KINDS[req.name], req.rest(0))
     return render("record/logged.j2", record=record)

@@ -21,8 +21,8 @@ CONFIRM_WORDS = {"确认", "确定", "提交", "是"}
 @router.command("社情民意")
 async def start(req: Request) -> str | Ask:
     member = await require_member(req.sender)
-    if req.args:
-        title, content = reports.parse_one_message(req.args)
+    if req.words:
+        title, content = reports.parse_one_message(req.rest(0))
         report = await reports.submit(member, title, content)
         return render("report/submitted.j2", report=report)
     return Ask(render("report/ask_title.j2", limits=reports.limits()), got_title)
@@ -39,7 +39,7 @@ async def got_content(req: Request, state: dict[str, Any]) -> Ask:
 
 
 async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
-    if req.text not in CONFIRM_WORDS:
+    if req.answer not in CONFIRM_WORDS:
         return Ask(render("report/confirm_again.j2"), confirm, state)
     member = await require_member(req.sender)
     report = await reports.submit(member, state["title"], state["content"])

@@ -23,7 +23,7 @@ async def show_watchlist(req: Request) -> str:
 @router.command("确认处理")
 async def confirm(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
-    words = req.args.split()
+    words = req.words
     if not words:
         raise ServiceError("review/confirm_usage.j2")
     publish = len(words) > 1 and words[1] == "公开"
@@ -35,6 +35,5 @@ async def confirm(req: Request) -> str:
 @router.command("撤销")
 async def dismiss(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
-    number, _, reason = req.args.partition(" ")
-    found = await review.dismiss(actor, number, reason)
+    found = await review.dismiss(actor, req.word(0), req.rest(1))
     return render("review/dismissed.j2", c=found, labels=CONSEQUENCE_LABELS)

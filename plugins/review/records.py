@@ -18,10 +18,9 @@ REPORT_STEPS = {
 async def review_report(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     status = REPORT_STEPS[req.name]
-    reference, _, rest = req.args.partition(" ")
-    level = record_review.parse_level(rest.split()[0] if rest.split() else "") if status == "adopted" else ""
-    note = rest if status in (ReportStatus.RETURNED, ReportStatus.INSTRUCTED) else ""
-    report = await record_review.move(actor, reference, status, level=level, note=note)
+    level = record_review.parse_level(req.word(1)) if status == ReportStatus.ADOPTED else ""
+    note = req.rest(1) if status in (ReportStatus.RETURNED, ReportStatus.INSTRUCTED) else ""
+    report = await record_review.move(actor, req.word(0), status, level=level, note=note)
     return render(
         "review/report_done.j2",
         report=report,
@@ -40,7 +39,7 @@ async def confirm_record(req: Request) -> str:
 @router.command("提案")
 async def record_proposal(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
-    form = proposals.parse_form(req.args)
+    form = proposals.parse_form(req.arguments)
     proposal = await proposals.record(
         await find_member(form.member), form.number, form.title, form.cosigners, actor.label
     )
@@ -51,8 +50,7 @@ async def record_proposal(req: Request) -> str:
 @router.command("提案办理")
 async def proposal_progress(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
-    number, _, rest = req.args.partition(" ")
-    proposal, step, authors = await proposals.advance(number, rest, actor.label)
+    proposal, step, authors = await proposals.advance(req.word(0), req.arguments.rest(1), actor.label)
     return render(
         "proposal/advanced.j2",
         proposal=proposal,

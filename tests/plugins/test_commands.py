@@ -10,6 +10,7 @@ from nonebug import App
 from bot.render import render
 from models import Activity, Audience, Report, Role
 from tests import factories
+from tests.qq_events import exchange as _exchange
 from tests.qq_events import group_event, private_event, reply
 
 
@@ -22,18 +23,6 @@ def group(user_id: int, text: str, group_id: int = 7001) -> GroupMessageEvent:
 
 
 text = reply
-
-
-async def _exchange(app: App, *steps: tuple[PrivateMessageEvent | GroupMessageEvent, str | None]) -> None:
-    """Feed events one by one; each expects exactly the given reply (None: the bot stays silent)."""
-    for event, expected in steps:
-        async with app.test_matcher() as ctx:
-            bot = ctx.create_bot(base=Bot)
-            ctx.receive_event(bot, event)
-            if expected is not None:
-                ctx.should_call_send(event, text(expected), result={"message_id": 1})
-            else:
-                ctx.should_not_pass_rule()
 
 
 async def test_unbound_member_is_pointed_to_binding(app: App, db):

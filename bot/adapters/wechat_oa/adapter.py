@@ -65,7 +65,7 @@ def _safe_cdata(text: str) -> str:
 
 
 class Adapter(BaseAdapter):
-    def __init__(self, driver: Driver, **kwargs: Any) -> None:
+    def __init__(self, driver: Driver, /, **kwargs: Any) -> None:
         super().__init__(driver, **kwargs)
         self.settings: Settings = get_settings()
         s = self.settings
@@ -276,7 +276,7 @@ class Adapter(BaseAdapter):
         dispatcher.wake()
 
     @override
-    async def _call_api(self, bot: Any, api: str, **data: Any) -> Any:
+    async def _call_api(self, bot: Any, api: str, /, **data: Any) -> Any:
         client = shared_api()
         calls = {
             "send_text": client.send_text,

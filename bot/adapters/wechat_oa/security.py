@@ -22,6 +22,8 @@ from wechatpy.crypto import PrpCrypto
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.utils import to_text
 
+from bot.input_text import is_number
+
 _DECLARATION = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
 
 
@@ -47,7 +49,7 @@ def check_url_signature(token: str, query: dict[str, str], now: float, tolerance
     expected = signature_of(token, timestamp, nonce)
     if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
         raise Refused(403, "invalid signature")
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
+    if not is_number(timestamp) or abs(now - int(timestamp)) > tolerance:
         raise Refused(403, "stale timestamp")
 
 

@@ -80,7 +80,7 @@ class OneBotChannel:
     def available(self) -> bool:
         return self._bot() is not None
 
-    async def _call(self, action: str, **params: object) -> SendResult:
+    async def _call(self, action: str, /, **params: object) -> SendResult:
         bot = self._bot()
         if bot is None:
             return SendResult(SendOutcome.RETRYABLE, "no OneBot connection", "offline")
