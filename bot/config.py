@@ -307,21 +307,17 @@ def production_problems(settings: Settings) -> list[str]:
         lines.append("WECHAT_ENCODING_MODE='plain' is refused when PRODUCTION=true: use safe")
     if settings.enable_wechat and not settings.wechat_api_base.startswith("https://"):
         lines.append(f"WECHAT_API_BASE={settings.wechat_api_base!r}: PRODUCTION=true requires https://")
+    if settings.console_enabled and not settings.console_base_url.startswith("https://"):
+        lines.append(
+            f"CONSOLE_BASE_URL={settings.console_base_url!r}: PRODUCTION=true requires the https:// address "
+            "staff open (sign-in links and the console's Secure cookie need HTTPS), or CONSOLE_ENABLED=false"
+        )
     return lines
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
-
-
-def server_address() -> str:
-    """http://HOST:PORT of the bot's own HTTP server (NoneBot's HOST and PORT, from the environment)."""
-    raw = _read_env()
-    host = raw.get("host", "127.0.0.1")
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    return f"http://{host}:{raw.get('port', '8080')}"
 
 
 def reset_settings_cache() -> None:

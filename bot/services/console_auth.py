@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from bot import clock
-from bot.config import get_settings, server_address
+from bot.config import get_settings
 from bot.services.actors import WEB_PLATFORM, Sender, forget_account, require_staff
 from bot.services.errors import ServiceError
 from models import ConsoleLogin, ConsoleSession, Member, MemberStatus
@@ -52,7 +52,11 @@ class SignedIn:
 
 
 def base_url() -> str:
-    return (get_settings().console_base_url or server_address()).rstrip("/")
+    settings = get_settings()
+    if settings.console_base_url:
+        return settings.console_base_url.rstrip("/")
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{host}:{settings.port}"
 
 
 async def issue_link(member: Member, issued_via: str) -> SignInLink:
