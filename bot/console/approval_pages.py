@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from bot.console.web import Staff, audited, back, page, say, staff, writer
+from bot.input_text import is_number
 from bot.services import dashboard, leave, record_review, review
 from bot.services.errors import ServiceError
 from models import ReportStatus
@@ -58,7 +59,7 @@ class Selection:
     def ids(self) -> list[str]:
         if self.one:
             return [self.one]
-        return [value for value in self.form.getlist("ids") if isinstance(value, str) and value.isdigit()]
+        return [value for value in self.form.getlist("ids") if isinstance(value, str) and is_number(value)]
 
     def text(self, name: str) -> str:
         """A row's own field (`reason_12`) for a single item, else the section's (`reason`)."""

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response
 
 from bot import clock
 from bot.console.web import Staff, apply_headers, audited, back, page, refusal, staff, writer
+from bot.input_text import is_number
 from bot.services import archive, assessment, export, members
 from bot.services.assessment import FIVE_ONES, FOUR_VISITS
 from bot.services.errors import ServiceError
@@ -24,7 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _year(text: str | int | None) -> int:
     value = str(text or "").strip()
-    return int(value) if value.isdigit() and len(value) == 4 else clock.today().year
+    return int(value) if is_number(value) and len(value) == 4 else clock.today().year
 
 
 @router.get("/console/archive")

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from bot import clock
 from bot.console.web import Staff, page, staff
+from bot.input_text import is_number
 from bot.services import audit
 from models import Member
 
@@ -43,7 +44,7 @@ async def audit_log(
         limit=500,
     )
     ids = {e.target_member_id for e in entries if e.target_member_id}
-    ids |= {int(e.actor[7:]) for e in entries if e.actor.startswith("member:") and e.actor[7:].isdigit()}
+    ids |= {int(e.actor[7:]) for e in entries if e.actor.startswith("member:") and is_number(e.actor[7:])}
     names = dict(await Member.filter(id__in=sorted(ids)).values_list("id", "name")) if ids else {}
     return page(
         request,

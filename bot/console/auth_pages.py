@@ -19,7 +19,7 @@ from bot.services.errors import ServiceError
 router = APIRouter()
 
 
-def _login(status_code: int = 200, **context: object) -> Response:
+def _login(status_code: int = 200, /, **context: object) -> Response:
     values: dict[str, object] = {"token": "", "error": "", "signed_out": False, "next": "/console/"}
     values.update(context)
     return html("login.html", status_code, minutes=get_settings().console_login_ttl_minutes, **values)

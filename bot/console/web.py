@@ -143,7 +143,7 @@ def flash(who: Staff, text: str, kind: str = "ok") -> None:
     _flashes[who.session.id].append((kind, text))
 
 
-def say(who: Staff, name: str, kind: str = "ok", **context: Any) -> None:
+def say(who: Staff, name: str, kind: str = "ok", /, **context: Any) -> None:
     """Flash the text of templates/console/flash/<name>.j2."""
     flash(who, render(f"console/flash/{name}.j2", **context), kind)
 
@@ -157,18 +157,18 @@ def apply_headers(response: Response) -> Response:
     return response
 
 
-def html(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def html(template: str, status_code: int = 200, /, **context: Any) -> HTMLResponse:
     body = environment().get_template(template).render(**context)
     return apply_headers(HTMLResponse(body, status_code=status_code))  # type: ignore[return-value]
 
 
-def page(request: Request, who: Staff, template: str, section: str, **context: Any) -> HTMLResponse:
+def page(request: Request, who: Staff, template: str, section: str, /, **context: Any) -> HTMLResponse:
     """A full page in the layout, with the flash messages waiting for this session."""
     messages = _flashes.pop(who.session.id, [])
     return html(template, staff=who, section=section, messages=messages, request=request, **context)
 
 
-def fragment(template: str, **context: Any) -> HTMLResponse:
+def fragment(template: str, /, **context: Any) -> HTMLResponse:
     """A partial (htmx swaps it into the page)."""
     return html(template, **context)
 
@@ -186,7 +186,7 @@ def sign_in_redirect(request: Request) -> Response:
 
 
 def forbidden_page(message: str) -> HTMLResponse:
-    return html("forbidden.html", status_code=403, message=message)
+    return html("forbidden.html", 403, message=message)
 
 
 async def audited(who: Staff, action: str, target: audit.Target = None) -> None:

@@ -72,7 +72,7 @@ async def member_of(sender: Sender) -> Member | None:
     if not missing(cached):
         return cached  # type: ignore[return-value]
     if sender.platform == WEB_PLATFORM:
-        if not sender.account_id.isdigit():
+        if not is_number(sender.account_id):
             return None
         _, rows = await db.execute(_WEB_MEMBER_SQL, [int(sender.account_id), MemberStatus.ACTIVE.value])
     else:

@@ -189,5 +189,5 @@ async def recent_batches(limit: int = 20) -> list[tuple[str, int]]:
         .group_by("batch")
         .values_list("batch", "n")
     )
-    numbered = [(batch, n) for batch, n in rows if batch[1:].isdigit()]
+    numbered = [(batch, n) for batch, n in rows if is_number(batch[1:])]
     return sorted(numbered, key=lambda item: -int(item[0][1:]))[:limit]

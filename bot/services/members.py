@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
+from bot.input_text import is_number
 from bot.services import audit, console_auth
 from bot.services.actors import Actor, forget_all_accounts
 from bot.services.errors import ServiceError
@@ -50,7 +51,7 @@ async def search(flt: RosterFilter) -> RosterPage:
     if text:
         number = text.lstrip("#＃")
         condition = Q(name__contains=text) | Q(phone__startswith=text)
-        if number.isdigit() and len(number) <= 6:
+        if is_number(number) and len(number) <= 6:
             condition |= Q(id=int(number))
         query = query.filter(condition)
     if flt.sector:

@@ -203,6 +203,10 @@ async def test_create_an_activity_and_watch_check_ins_arrive(console: Console):
     assert "林建国" in b.find("#names-present").text and "陈晓梅" in b.find("#names-present").text
     assert "已签到 2" in b.find("#confirmations").text
     b.shot("activity-live")
+    console.page("/console/")
+    await console.text_of(f"#live-activities [data-activity='{console.activity_id}']", "2")
+    await console.wait(lambda: len(b.find_all("#charts .chart[data-drawn] canvas")) == 3, what="the charts")
+    b.shot("overview-live")
     console.page(f"/console/activities/{console.activity_id}/venue")
     assert b.find("#venue-code").text == "K7X9"
     await console.text_of("#venue-count", "2")
