@@ -60,13 +60,16 @@ async def roster_list(
     )
 
 
-async def _save_upload(file: UploadFile) -> Path:
+async def _save_upload(who: Staff, file: UploadFile) -> Path | None:
+    """The upload kept on the server until confirmed, or None (and the reason flashed)."""
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise roster.RosterFormatError("unsupported file type: use .xlsx or .csv")
+        say(who, "roster_wrong_type", "error")
+        return None
     data = await file.read(UPLOAD_MAX_BYTES + 1)
     if len(data) > UPLOAD_MAX_BYTES:
-        raise roster.RosterFormatError("the file is larger than 5 MB")
+        say(who, "roster_too_big", "error", megabytes=UPLOAD_MAX_BYTES // (1024 * 1024))
+        return None
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
     path = UPLOAD_DIR / f"roster-{secrets.token_urlsafe(18)}{suffix}"
     path.write_bytes(data)
@@ -77,10 +80,13 @@ async def _save_upload(file: UploadFile) -> Path:
 async def upload(
     request: Request, who: Annotated[Staff, Depends(admin_writer)], file: UploadFile
 ) -> Response:
+    path = await _save_upload(who, file)
+    if path is None:
+        return back("/console/roster")
     try:
-        path = await _save_upload(file)
         preview = await roster.preview_rows(roster.read_rows(path))
     except (roster.RosterFormatError, ValueError, OSError, KeyError) as exc:
+        path.unlink(missing_ok=True)
         say(who, "roster_unreadable", "error", problem=str(exc))
         return back("/console/roster")
     if preview.errors:

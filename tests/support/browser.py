@@ -91,11 +91,25 @@ class Browser:
     def text(self) -> str:
         return self.driver.find_element("css selector", "body").text
 
-    def shot(self, name: str) -> Path:
-        """Save a PNG of the page; numbered in the order taken."""
+    def shot(self, name: str, *, full_page: bool = False) -> Path:
+        """Save a PNG of the window (or of the whole page); numbered in the order taken."""
         self.count += 1
         path = self.shots / f"{self.count:02d}-{name}.png"
-        self.driver.save_screenshot(str(path))
+        if not full_page:
+            self.driver.save_screenshot(str(path))
+            return path
+        import base64
+
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+            },
+        )
+        path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
     def find(self, css: str) -> Any:

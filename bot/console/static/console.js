@@ -13,12 +13,14 @@
       var labels = data[el.dataset.labels] || [];
       var values = data[el.dataset.values] || [];
       var kind = el.dataset.chart;
+      var longest = labels.reduce(function (most, label) { return Math.max(most, String(label).length); }, 0);
+      var tilt = labels.length > 6 || longest > 4 ? 30 : 0;
       var chart = window.echarts.init(el);
       chart.setOption({
         animation: false,
-        grid: { left: 40, right: 16, top: 16, bottom: 48 },
+        grid: { left: 40, right: 16, top: 24, bottom: 8, containLabel: true },
         tooltip: { trigger: "axis" },
-        xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 6 ? 35 : 0 } },
+        xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: tilt } },
         yAxis: { type: "value", max: el.dataset.max ? Number(el.dataset.max) : 100 },
         series: [{ type: kind, data: values, connectNulls: true, label: { show: kind === "bar", position: "top" } }]
       });
