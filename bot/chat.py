@@ -27,13 +27,17 @@ from nonebot.rule import Rule
 from nonebot.typing import T_State
 
 from bot.adapters import binding_for
+from bot.hints import Hint
 from bot.input_text import EMPTY, Arguments
+from bot.rate_limit import AccountLimits, Verdict
 from bot.render import render
 from bot.sender import Sender
 from bot.services.errors import ServiceError
 
 CANCEL_WORDS = frozenset({"取消", "退出", "算了"})
 REQUEST_KEY = "_weiyuan_request"
+LIMITED_KEY = "_weiyuan_rate_limited"
+HINTS_ATTRIBUTE = "_weiyuan_hints"
 
 
 def _strip_punctuation(word: str) -> str:
@@ -105,9 +109,11 @@ class _Pending:
 class Router:
     def __init__(self, conversation_seconds: float = 600.0) -> None:
         self.handlers: dict[str, Handler] = {}
+        self.commands: list[tuple[tuple[str, ...], Handler]] = []  # one entry per registration
         self.pending: dict[SessionKey, _Pending] = {}
         self.conversation_seconds = conversation_seconds
         self._glued: list[str] | None = None
+        self._fallback: Handler | None = None
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -115,10 +121,40 @@ class Router:
                 if name in self.handlers:
                     raise ValueError(f"command {name!r} is registered twice")
                 self.handlers[name] = handler
+            self.commands.append((names, handler))
             self._glued = None
             return handler
 
         return register
+
+    @staticmethod
+    def hint(*keywords: str, staff: bool = False) -> Callable[[Handler], Handler]:
+        """Words of a natural question that mean this command (see bot/hints.py); written next to
+        the command's `@router.command(...)`. `staff`: suggested to staff only."""
+
+        def attach(handler: Handler) -> Handler:
+            setattr(handler, HINTS_ATTRIBUTE, (tuple(keywords), staff))
+            return handler
+
+        return attach
+
+    @staticmethod
+    def hints_of(handler: Handler) -> tuple[tuple[str, ...], bool]:
+        """A handler's hint keywords and whether they are for staff only."""
+        return getattr(handler, HINTS_ATTRIBUTE, ((), False))
+
+    def hints(self) -> list[Hint]:
+        """Every command's names and hint keywords, in registration order."""
+        found = []
+        for names, handler in self.commands:
+            keywords, staff = self.hints_of(handler)
+            found.append(Hint(names[0], (*names[1:], *keywords), staff))
+        return found
+
+    def fallback(self, handler: Handler) -> Handler:
+        """The handler for a private message that names no command (the help plugin's)."""
+        self._fallback = handler
+        return handler
 
     @staticmethod
     def session(sender: Sender) -> SessionKey:
@@ -169,8 +205,8 @@ class Router:
         if event.get_type() != "message":
             return None
         binding = binding_for(event)
-        sender = binding.sender_of(event) if binding else None
-        if sender is None:
+        sender = binding.sender_of(event) if binding is not None else None
+        if binding is None or sender is None:
             return None
         arguments = Arguments.parse(event.get_plaintext())
         if self._conversation(sender) is not None:
@@ -210,6 +246,9 @@ class Router:
         elif request.name:
             handler = self.handlers[request.name]
             result = await self._call(lambda: handler(request), request.name)
+        elif self._fallback is not None:
+            fallback = self._fallback
+            result = await self._call(lambda: fallback(request), "fallback")
         else:
             return render("common/unknown_command.j2")
         if isinstance(result, Ask):
@@ -222,11 +261,19 @@ class Router:
 router = Router()
 
 
+limits = AccountLimits()
+
+
 async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
+    """Route the message; an account over its rate limit is told once, then ignored for a while."""
     request = router.route(bot, event)
     if request is None:
         return False
+    verdict = limits.check(request.sender.platform, request.sender.account_id)
+    if verdict is Verdict.DROP:
+        return False
     state[REQUEST_KEY] = request
+    state[LIMITED_KEY] = verdict is Verdict.NOTIFY
     return True
 
 
@@ -237,6 +284,10 @@ def install() -> None:
     @matcher.handle()
     async def _serve(state: T_State) -> None:
         request: Request = state[REQUEST_KEY]
-        reply = await router.handle(request)
+        reply: str | None
+        if state[LIMITED_KEY]:
+            reply = render("common/rate_limited.j2", seconds=round(limits.silence_seconds))
+        else:
+            reply = await router.handle(request)
         if reply:
             await request.bot.send(request.event, request.plain(reply))

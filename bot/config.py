@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat API base URL")
     wechat_api_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one WeChat API call")
     wechat_passive_reply_seconds: float = Field(
-        4.0, ge=0, description="How long a webhook waits for the answer before replying success"
+        4.0, ge=0, le=4.5, description="How long a webhook waits for the answer before replying success"
     )
     wechat_timestamp_tolerance_seconds: int = Field(
         300, ge=1, description="Largest accepted age (either way) of a webhook timestamp"
@@ -123,6 +123,16 @@ class Settings(BaseSettings):
 
     checkin_opens_before_minutes: int = Field(30, ge=0, description="Default check-in window start")
     checkin_closes_after_minutes: int = Field(30, ge=0, description="Default check-in window end")
+
+    rate_limit_burst: int = Field(
+        10, ge=0, description="Messages one account may send the bot at once (0: no rate limit)"
+    )
+    rate_limit_per_second: float = Field(
+        2.0, gt=0, description="Messages per second one account may send on average after the burst"
+    )
+    rate_limit_silence_seconds: float = Field(
+        30.0, ge=1, description="After the one notice, how long an account over the limit is ignored"
+    )
 
     delivery_order: JsonStrings = Field(
         default_factory=lambda: ["qq", "wechat", "console"],
@@ -281,7 +291,7 @@ def load_settings(**overrides: Any) -> Settings:
     path = env_file()
     problems = _typos(path)
     try:
-        settings = Settings(_env_file=path if path.is_file() else None, **overrides)  # type: ignore[call-arg]
+        settings = Settings(_env_file=path if path.is_file() else None, **overrides)
     except ValidationError as error:
         raise SettingsError([*_describe(error), *problems]) from None
     if problems:

@@ -14,6 +14,7 @@ from tortoise import Tortoise
 from bot.config import PROJECT_ROOT, get_settings
 
 MODELS_APP = "models"
+SQLITE_DEFAULTS = {"synchronous": "NORMAL", "busy_timeout": "20000"}
 
 
 def normalise_url(url: str) -> str:
@@ -23,14 +24,20 @@ def normalise_url(url: str) -> str:
     says otherwise: a commit then costs no fsync (the WAL is synced at checkpoints), which keeps a
     500-member check-in burst from queueing behind the disk. A crash of the process loses nothing;
     a power cut can lose the last moments of commits.
+
+    A write waits up to `busy_timeout` (20 s unless the URL says otherwise) for another process's
+    write lock (the operator CLI importing a roster, a second bot process) instead of failing after
+    sqlite3's default 5 s: a member's command is answered late rather than refused. Webhooks never
+    wait for it (see `bot.adapters.webhook.intake`).
     """
     if url.startswith("sqlite://") and url != "sqlite://:memory:":
         raw, _, query = url.removeprefix("sqlite://").partition("?")
         path = Path(raw)
         if not path.is_absolute():
             path = PROJECT_ROOT / path
-        if "synchronous=" not in query:
-            query = "&".join(part for part in (query, "synchronous=NORMAL") if part)
+        for pragma, default in SQLITE_DEFAULTS.items():
+            if f"{pragma}=" not in query:
+                query = "&".join(part for part in (query, f"{pragma}={default}") if part)
         return f"sqlite://{path}?{query}"
     return url
 

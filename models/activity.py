@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.member import Member
 
 
 class ActivityType(StrEnum):
@@ -74,8 +78,14 @@ class Attendance(Model):
     """One row per expected member, created with the activity, its status moves on from pending."""
 
     id = fields.IntField(primary_key=True)
-    activity = fields.ForeignKeyField("models.Activity", related_name="attendances", on_delete=fields.CASCADE)
-    member = fields.ForeignKeyField("models.Member", related_name="attendances", on_delete=fields.CASCADE)
+    activity: fields.ForeignKeyRelation[Activity] = fields.ForeignKeyField(
+        "models.Activity", related_name="attendances", on_delete=fields.CASCADE
+    )
+    activity_id: int
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="attendances", on_delete=fields.CASCADE
+    )
+    member_id: int
     status = fields.CharEnumField(AttendanceStatus, max_length=8, default=AttendanceStatus.PENDING)
     checked_in_at = fields.DatetimeField(null=True)
     channel = fields.CharField(max_length=16, default="")

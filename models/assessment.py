@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.member import Member
 
 
 class ConsequenceKind(StrEnum):
@@ -39,7 +43,10 @@ class RuleReminder(Model):
 
     id = fields.IntField(primary_key=True)
     rule = fields.CharField(max_length=64)
-    member = fields.ForeignKeyField("models.Member", related_name="rule_reminders", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="rule_reminders", on_delete=fields.CASCADE
+    )
+    member_id: int
     year = fields.IntField()
     count = fields.IntField(description="the count that triggered it, 0 for date-based reminders")
     sent_at = fields.DatetimeField(auto_now_add=True)
@@ -55,7 +62,10 @@ class Consequence(Model):
     id = fields.IntField(primary_key=True, description="the number staff type")
     rule = fields.CharField(max_length=64)
     kind = fields.CharEnumField(ConsequenceKind, max_length=16)
-    member = fields.ForeignKeyField("models.Member", related_name="consequences", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="consequences", on_delete=fields.CASCADE
+    )
+    member_id: int
     year = fields.IntField(db_index=True)
     count = fields.IntField(default=0, description="the count that reached the threshold")
     threshold = fields.IntField(default=0)

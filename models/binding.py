@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.member import Member
 
 
 class BindingCode(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField("models.Member", related_name="binding_codes", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="binding_codes", on_delete=fields.CASCADE
+    )
+    member_id: int
     code_hash = fields.CharField(max_length=64, unique=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -36,7 +44,10 @@ class BindingAttempt(Model):
 
 class BindingLog(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField("models.Member", related_name="binding_logs", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="binding_logs", on_delete=fields.CASCADE
+    )
+    member_id: int
     action = fields.CharField(max_length=16, description="bind / unbind / code_issued / code_voided")
     platform = fields.CharField(max_length=16, default="")
     account_id = fields.CharField(max_length=64, default="")

@@ -6,8 +6,13 @@ nobody a way into the console.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.member import Member
 
 
 class ConsoleLogin(Model):
@@ -15,7 +20,9 @@ class ConsoleLogin(Model):
 
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
-    member = fields.ForeignKeyField("models.Member", related_name="console_logins", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="console_logins", on_delete=fields.CASCADE
+    )
     issued_via = fields.CharField(max_length=16, default="", description="qq, wechat, cli …")
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -31,7 +38,7 @@ class ConsoleSession(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     csrf_token = fields.CharField(max_length=64, description="sent back with every form of this session")
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="console_sessions", on_delete=fields.CASCADE
     )
     user_agent = fields.CharField(max_length=200, default="")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.activity import Activity
+    from models.member import Member
 
 
 class LeaveStatus(StrEnum):
@@ -19,10 +24,14 @@ LEAVE_LABELS = {LeaveStatus.PENDING: "待审批", LeaveStatus.APPROVED: "已批�
 
 class LeaveRequest(Model):
     id = fields.IntField(primary_key=True)
-    activity = fields.ForeignKeyField(
+    activity: fields.ForeignKeyRelation[Activity] = fields.ForeignKeyField(
         "models.Activity", related_name="leave_requests", on_delete=fields.CASCADE
     )
-    member = fields.ForeignKeyField("models.Member", related_name="leave_requests", on_delete=fields.CASCADE)
+    activity_id: int
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="leave_requests", on_delete=fields.CASCADE
+    )
+    member_id: int
     reason = fields.CharField(max_length=200)
     status = fields.CharEnumField(LeaveStatus, max_length=8, default=LeaveStatus.PENDING)
     decided_by = fields.CharField(max_length=64, default="")

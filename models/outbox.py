@@ -9,6 +9,7 @@ may have reached the platform and ends unknown, never resent blindly.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -29,9 +30,9 @@ class OutboxMessage(Model):
     dedupe_key = fields.CharField(max_length=191, unique=True)
     kind = fields.CharField(max_length=32, default="", db_index=True)
     batch = fields.CharField(max_length=64, default="", db_index=True, description="broadcast number")
-    recipient = fields.JSONField(description="a serialised Recipient value object")
+    recipient: dict[str, Any] = fields.JSONField(description="a serialised Recipient value object")
     template = fields.CharField(max_length=128)
-    context = fields.JSONField(default=dict)
+    context: dict[str, Any] = fields.JSONField(default=dict)
     urgent = fields.BooleanField(default=False, description="may be sent during quiet hours")
     status = fields.CharEnumField(OutboxStatus, max_length=12, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.member import Member
 
 
 class ReportStatus(StrEnum):
@@ -30,7 +34,10 @@ class Report(Model):
 
     id = fields.IntField(primary_key=True)
     reference = fields.CharField(max_length=24, unique=True, description="e.g. SQ2026-0007")
-    member = fields.ForeignKeyField("models.Member", related_name="reports", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="reports", on_delete=fields.CASCADE
+    )
+    member_id: int
     title = fields.CharField(max_length=100)
     content = fields.TextField()
     category = fields.CharField(max_length=32, default="")
@@ -49,7 +56,10 @@ class Proposal(Model):
     """提案: filed in the formal system, recorded here for the archive."""
 
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField("models.Member", related_name="proposals", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="proposals", on_delete=fields.CASCADE
+    )
+    member_id: int
     title = fields.CharField(max_length=100)
     number = fields.CharField(max_length=32, default="")
     cosigners = fields.CharField(max_length=500, default="")
@@ -87,7 +97,10 @@ class VisitType(StrEnum):
 
 class Record(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField("models.Member", related_name="records", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="records", on_delete=fields.CASCADE
+    )
+    member_id: int
     kind = fields.CharEnumField(RecordKind, max_length=10)
     visit_type = fields.CharField(max_length=8, default="", description="VisitType for kind=visit")
     description = fields.CharField(max_length=500)

@@ -4,4 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 .venv/bin/ruff check .
+# The import direction of DESIGN.md ([tool.importlinter] in pyproject.toml): quiet unless broken.
+if ! contracts="$(.venv/bin/lint-imports --no-logo --no-cache 2>&1)"; then
+  echo "$contracts" >&2
+  exit 1
+fi
+# Static types ([tool.mypy] in pyproject.toml): zero errors, before any test runs.
+.venv/bin/mypy --no-error-summary
 exec timeout "${TEST_TIMEOUT:-900}" .venv/bin/python -m pytest -q "$@"

@@ -17,6 +17,8 @@ from nonebug import NONEBOT_INIT_KWARGS, NONEBOT_START_LIFESPAN
 
 os.environ["WEIYUAN_ENV_FILE"] = os.devnull  # never read a developer's .env in tests
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Tests drive the bot far faster than people type; the rate limit has its own tests.
+os.environ.setdefault("RATE_LIMIT_BURST", "0")
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TEST_TOKEN = "test-onebot-token"
@@ -61,11 +63,14 @@ def settings(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Tables are emptied between tests, so the in-process caches must be too."""
+    from bot.chat import limits
     from bot.services.cache import clear_all
 
     clear_all()
+    limits.reset()
     yield
     clear_all()
+    limits.reset()
 
 
 class FrozenClock:

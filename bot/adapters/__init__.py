@@ -18,7 +18,7 @@ from bot.sender import Sender
 @dataclass(frozen=True, slots=True)
 class AdapterBinding:
     platform: str
-    event_type: type[Event]
+    event_type: type  # the adapter's event base class (abstract: only used with isinstance)
     sender_of: Callable[[Event], Sender | None]
     plain: Callable[[str], Any]
     """Build a message that shows `text` literally (no CQ codes, no markup)."""

@@ -15,12 +15,13 @@ from models import Member, MemberStatus, Role
 
 
 async def sign_in_link(query: str | None) -> str:
+    member: Member | None
     if query:
         member = await find_member(query)
     else:
         member = await Member.filter(role=Role.ADMIN, status=MemberStatus.ACTIVE).order_by("id").first()
-        if member is None:
-            raise Refusal(render("console/no_admin.j2"))
+    if member is None:
+        raise Refusal(render("console/no_admin.j2"))
     link = await console_auth.issue_link(member, "cli")
     return render("console/link.j2", link=link)
 

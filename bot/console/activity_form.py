@@ -79,7 +79,7 @@ async def from_activity(draft: ActivityDraft) -> ActivityFields:
     names = ""
     if draft.audience == Audience.LIST and draft.member_ids:
         found = await Member.filter(id__in=draft.member_ids).order_by("id").values_list("name", flat=True)
-        names = "、".join(found)  # type: ignore[arg-type]
+        names = "、".join(found)
     return ActivityFields(
         type=str(draft.type.value if draft.type else ""),
         title=draft.title,

@@ -37,8 +37,10 @@ async def _form_page(request: Request, who: Staff, fields: ActivityFields, numbe
 
 async def _fields(request: Request) -> ActivityFields:
     form = await request.form()
-    names = ActivityFields.__dataclass_fields__.keys() - {"errors"}
-    return ActivityFields(**{name: str(form.get(name, "") or "") for name in names})
+    fields = ActivityFields()
+    for name in ActivityFields.__dataclass_fields__.keys() - {"errors"}:
+        setattr(fields, name, str(form.get(name, "") or ""))
+    return fields
 
 
 @router.get("/console/activities")
@@ -82,7 +84,7 @@ async def create(request: Request, who: Annotated[Staff, Depends(writer)]) -> Re
 
 
 async def _member_ids(number: int) -> list[int]:
-    return list(await Attendance.filter(activity_id=number).values_list("member_id", flat=True))  # type: ignore[arg-type]
+    return list(await Attendance.filter(activity_id=number).values_list("member_id", flat=True))
 
 
 @router.get("/console/activities/{number}/edit")
@@ -151,13 +153,12 @@ async def close(number: int, who: Annotated[Staff, Depends(writer)]) -> Response
 @router.get("/console/activities/{number}/venue")
 async def venue_page(number: int, who: Annotated[Staff, Depends(staff)]) -> Response:
     try:
-        live = await _live(number, confirmed=False)
+        sheet = await activities.attendance_sheet(number)
     except ServiceError as error:
         refusal(who, error)
         return back("/console/activities")
-    activity = live["sheet"].activity  # type: ignore[attr-defined]
-    qr, qr_problem = await venue.wechat_qr(activity)
-    return html("venue.html", qr=qr, qr_problem=qr_problem, **live)
+    qr, qr_problem = await venue.wechat_qr(sheet.activity)
+    return html("venue.html", qr=qr, qr_problem=qr_problem, sheet=sheet, labels=ATTENDANCE_LABELS)
 
 
 @router.get("/console/activities/{number}/venue/count")

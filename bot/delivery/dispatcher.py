@@ -40,7 +40,7 @@ from bot.delivery.routing import is_private, routes_for
 from bot.delivery.store import Job
 from models import OutboxStatus
 
-BatchHook = Callable[[str], Awaitable[None]]
+BatchHook = Callable[[str], Awaitable[object]]
 _batch_hooks: list[BatchHook] = []
 _wake = asyncio.Event()
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from bot.db import is_postgres
@@ -52,7 +53,7 @@ class Job:
         return cls(**data)
 
 
-def _due(now: datetime, limit: int):
+def _due(now: datetime, limit: int) -> QuerySet[OutboxMessage]:
     return (
         OutboxMessage.filter(status=OutboxStatus.PENDING, due_at__lte=now)
         .order_by("-urgent", "due_at", "id")

@@ -62,7 +62,7 @@ async def expected_member_ids(draft: ActivityDraft) -> list[int]:
         query = active.filter(sector=draft.audience_value)
     else:
         query = active.filter(id__in=draft.member_ids)
-    return sorted(set(await query.values_list("id", flat=True)))  # type: ignore[arg-type]
+    return sorted(set(await query.values_list("id", flat=True)))
 
 
 def validate_draft(draft: ActivityDraft) -> None:

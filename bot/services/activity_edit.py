@@ -62,7 +62,7 @@ async def _untouched(activity_id: int, member_ids: set[int]) -> set[int]:
     asked = await LeaveRequest.filter(activity_id=activity_id, member_id__in=list(member_ids)).values_list(
         "member_id", flat=True
     )
-    return set(rows) - set(asked)  # type: ignore[arg-type]
+    return set(rows) - set(asked)
 
 
 def _changed_notices(activity: Activity, member_ids: list[int], dropped: bool, stamp: str) -> list[Outgoing]:

@@ -44,8 +44,12 @@ def is_superuser(sender: Sender) -> bool:
     return sender.account_id in names or f"{sender.platform}:{sender.account_id}" in names
 
 
-# Who an account belongs to is read on every command; binding changes forget the entry at once.
-_members_by_account: TTLCache[Member | None] = TTLCache(seconds=30)
+# Who an account belongs to is read on every command, so a found member is cached for seconds
+# (binding changes in this process forget the entry at once). A cache may make an answer slower,
+# never wrong: "not bound" and "staff only" are confirmed against the database before they are
+# said, so an account bound or promoted by another process (a second bot, the CLI) is recognised
+# at once.
+_members_by_account: TTLCache[Member] = TTLCache(seconds=30)
 
 
 def forget_account(platform: str, account_id: str) -> None:
@@ -63,14 +67,16 @@ _MEMBER_OF_SQL = (
 )
 
 
-async def member_of(sender: Sender) -> Member | None:
-    """The active member behind a chat account, or None. Read by every command, so it is cached
-    briefly and queried with one hand-written join (the ORM's query building costs more than the
-    query itself)."""
+async def member_of(sender: Sender, *, fresh: bool = False) -> Member | None:
+    """The active member behind a chat account, or None (always read from the database).
+
+    A found member is cached briefly (`fresh=True` skips the cache) and queried with one
+    hand-written join: the ORM's query building costs more than the query itself."""
     key = (sender.platform, sender.account_id)
-    cached = _members_by_account.get(key)
-    if not missing(cached):
-        return cached  # type: ignore[return-value]
+    if not fresh:
+        cached = _members_by_account.get(key)
+        if not missing(cached):
+            return cached  # type: ignore[return-value]
     if sender.platform == WEB_PLATFORM:
         if not is_number(sender.account_id):
             return None
@@ -78,13 +84,18 @@ async def member_of(sender: Sender) -> Member | None:
     else:
         params = [sender.platform, sender.account_id, True, MemberStatus.ACTIVE.value]
         _, rows = await db.execute(_MEMBER_OF_SQL, params)
-    member = Member._init_from_db(**dict(rows[0])) if rows else None
+    if not rows:
+        _members_by_account.forget(key)
+        return None
+    member = Member._init_from_db(**dict(rows[0]))
     _members_by_account.put(key, member)
     return member
 
 
 async def resolve(sender: Sender) -> Actor:
-    return Actor(sender=sender, member=await member_of(sender), is_superuser=is_superuser(sender))
+    """Who is speaking and with which rights, read from the database (rights are never cached)."""
+    member = await member_of(sender, fresh=True)
+    return Actor(sender=sender, member=member, is_superuser=is_superuser(sender))
 
 
 async def require_member(sender: Sender) -> Member:
@@ -95,6 +106,7 @@ async def require_member(sender: Sender) -> Member:
 
 
 async def require_staff(sender: Sender, *, private_only: bool = False) -> Actor:
+    """Rights are always read from the database: a role changed by a roster import counts at once."""
     actor = await resolve(sender)
     if not actor.is_staff:
         raise ServiceError("common/staff_only.j2")

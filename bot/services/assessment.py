@@ -263,6 +263,7 @@ async def recent_assessment(year: int) -> Assessment:
         result = await assess(year)
         _recent.put(year, (time.monotonic(), result))
         return result
+    computed_at: float
     computed_at, result = cached  # type: ignore[misc]
     if time.monotonic() - computed_at > RECENT_SECONDS and year not in _refreshing:
         _refreshing[year] = asyncio.create_task(_refresh(year), name=f"assessment-{year}")

@@ -69,7 +69,7 @@ async def void_code_seen_in_group(sender: Sender, text: str) -> bool:
     async with in_transaction():
         await BindingCode.filter(id=code.id).update(invalidated_at=now)
         await BindingLog.create(
-            member_id=code.member_id,  # type: ignore[attr-defined]
+            member_id=code.member_id,
             action="code_voided",
             platform=sender.platform,
             account_id=sender.account_id,
@@ -118,7 +118,7 @@ async def bind(sender: Sender, code_text: str) -> Member:
     if code is None:
         await _record_failure(sender, now)
     assert code is not None
-    member = await Member.get(id=code.member_id)  # type: ignore[attr-defined]
+    member = await Member.get(id=code.member_id)
     existing = await Identity.filter(member=member, platform=sender.platform).first()
     if existing is not None and existing.account_id != sender.account_id:
         raise ServiceError("binding/member_has_other_account.j2", member=member, platform=sender.platform)

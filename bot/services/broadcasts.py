@@ -136,7 +136,7 @@ async def _members(plan: Plan) -> list[int]:
         return sorted({by_name[name][0] for name in plan.names})
     else:
         return []
-    return sorted(set(await query.values_list("id", flat=True)))  # type: ignore[arg-type]
+    return sorted(set(await query.values_list("id", flat=True)))
 
 
 async def _groups(plan: Plan) -> list[GroupRecipient]:

@@ -163,7 +163,7 @@ async def _monthly_rates(year: int, start: datetime, end: datetime) -> list[floa
 
 async def _committee_rates(start: datetime, end: datetime) -> dict[str, float | None]:
     moment = Activity._meta.fields_map["start_at"].to_db_value
-    params = [ActivityStatus.CLOSED.value, moment(start, None), moment(end, None)]
+    params = [ActivityStatus.CLOSED.value, moment(start, Activity), moment(end, Activity)]
     _, rows = await db.execute(_BY_COMMITTEE_SQL, params)
     by_committee: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:

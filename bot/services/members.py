@@ -83,11 +83,11 @@ async def search(flt: RosterFilter) -> RosterPage:
 
 async def sectors() -> list[str]:
     found = await Member.filter(status=MemberStatus.ACTIVE).distinct().values_list("sector", flat=True)
-    return sorted(s for s in found if s)  # type: ignore[misc]
+    return sorted(s for s in found if s)
 
 
 async def committee_names() -> list[str]:
-    return list(await Committee.all().order_by("name").values_list("name", flat=True))  # type: ignore[arg-type]
+    return list(await Committee.all().order_by("name").values_list("name", flat=True))
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,7 +119,7 @@ async def on_activity_created(activity: Activity, member_ids: list[int]) -> int:
 async def _answered(activity_id: int) -> set[int]:
     """Members who asked for leave (any outcome): a leave request answers the confirmation."""
     rows = await LeaveRequest.filter(activity_id=activity_id).values_list("member_id", flat=True)
-    return set(rows)  # type: ignore[arg-type]
+    return set(rows)
 
 
 def _fresh(notified_at: datetime | None, due: datetime) -> bool:
@@ -133,7 +133,7 @@ async def _pending_rows(activity: Activity) -> list[tuple[int, datetime | None, 
         status=AttendanceStatus.PENDING,
         member__status=MemberStatus.ACTIVE,
     ).values_list("member_id", "notified_at", "response")
-    return list(rows)  # type: ignore[arg-type]
+    return list(rows)
 
 
 async def _reminders(activity: Activity, now: datetime, window: timedelta) -> list[Outgoing]:
@@ -180,7 +180,7 @@ async def staff_to_tell(activity: Activity) -> list[int]:
     staff = await Member.filter(status=MemberStatus.ACTIVE, role__in=[Role.STAFF, Role.ADMIN]).values_list(
         "id", flat=True
     )
-    return sorted(staff)  # type: ignore[arg-type]
+    return sorted(staff)
 
 
 async def _silent(activity: Activity, now: datetime, window: timedelta) -> list[Outgoing]:

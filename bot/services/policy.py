@@ -302,7 +302,8 @@ def parse(text: str, source: str = "<policy>") -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or int(re.search(r"line (\d+)", str(exc) + " line 1")[1])
+        found = re.search(r"line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found[1]) if found else 1)
         raise PolicyError(source, [Problem(line, "syntax", detail=str(exc))]) from None
     check = _Checker(text)
     attendance_table = check.table(data, "attendance")

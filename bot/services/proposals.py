@@ -104,7 +104,7 @@ async def author_ids(proposal: Proposal) -> list[int]:
     cosigners = await ProposalCosigner.filter(proposal_id=proposal.id, member_id__isnull=False).values_list(
         "member_id", flat=True
     )
-    return list(dict.fromkeys([proposal.member_id, *cosigners]))  # type: ignore[list-item]
+    return list(dict.fromkeys([proposal.member_id, *cosigners]))
 
 
 async def advance(
@@ -159,4 +159,4 @@ async def unmatched_cosigners(proposal: Proposal) -> list[str]:
     rows = await ProposalCosigner.filter(proposal_id=proposal.id, member_id__isnull=True).values_list(
         "name", flat=True
     )
-    return list(rows)  # type: ignore[arg-type]
+    return list(rows)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -207,7 +208,7 @@ FIELD_LABELS = {
 }
 
 
-def _values(row: RosterRow) -> dict[str, object]:
+def _values(row: RosterRow) -> dict[str, Any]:
     return {
         "name": row.name,
         "gender": row.gender,
@@ -220,7 +221,7 @@ def _values(row: RosterRow) -> dict[str, object]:
     }
 
 
-async def _differences(member: Member, row: RosterRow) -> tuple[dict[str, object], bool]:
+async def _differences(member: Member, row: RosterRow) -> tuple[dict[str, Any], bool]:
     """The member's fields this row changes, and whether their committees change."""
     changed = {k: v for k, v in _values(row).items() if getattr(member, k) != v}
     current = sorted(c.name for c in await member.committees.all())

@@ -61,7 +61,7 @@ async def _previous_findings(year: int, rules: list[SubmissionRule]) -> set[int]
         .exclude(status=ConsequenceStatus.DISMISSED)
         .values_list("member_id", flat=True)
     )
-    return set(ids)  # type: ignore[arg-type]
+    return set(ids)
 
 
 async def findings(
@@ -89,13 +89,13 @@ async def findings(
                 result.append(
                     Finding(mid, member["name"], rule, count, rule.threshold, count >= rule.threshold)
                 )
-        for rule in due_rules:
+        for due_rule in due_rules:
             if this_year.get(mid, 0):
                 continue
-            if rule.years == 2 and (last_year.get(mid, 0) or mid not in previous):
+            if due_rule.years == 2 and (last_year.get(mid, 0) or mid not in previous):
                 continue
-            reached = _reached_date(year, rule.due, today)
-            result.append(Finding(mid, member["name"], rule, 0, 0, reached))
+            reached = _reached_date(year, due_rule.due, today)
+            result.append(Finding(mid, member["name"], due_rule, 0, 0, reached))
     return result
 
 
@@ -125,7 +125,7 @@ async def _staff_ids() -> list[int]:
         await Member.filter(status=MemberStatus.ACTIVE, role__in=[Role.STAFF, Role.ADMIN]).values_list(
             "id", flat=True
         )
-    )  # type: ignore[arg-type]
+    )
 
 
 async def _draft(finding: Finding, year: int, staff: list[int]) -> Consequence | None:
@@ -230,7 +230,7 @@ async def after_activity_closed(activity_id: int, year: int) -> Outcome:
 
     try:
         ids = await Attendance.filter(activity_id=activity_id).values_list("member_id", flat=True)
-        return await evaluate_members(list(ids), year)  # type: ignore[arg-type]
+        return await evaluate_members(list(ids), year)
     except Exception:
         logger.exception("rules after closing activity {} failed", activity_id)
         return Outcome()

@@ -25,6 +25,7 @@ def _prompt(step: int) -> str:
 
 
 @router.command("新建活动")
+@router.hint("创建活动", "发起活动", "组织活动", "安排会议", "建活动", staff=True)
 async def start(req: Request) -> Ask:
     actor = await require_staff(req.sender)
     state = {"actor": actor.label, "draft": activities.ActivityDraft(), "step": 0}
@@ -53,11 +54,15 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
 
 
 @router.command("活动列表", "活动")
+@router.hint(
+    "什么活动", "哪些活动", "有什么会", "开会", "会议", "下周", "本周", "这周", "近期", "最近", "安排", "日程"
+)
 async def list_activities(req: Request) -> str:
     return render("activity/list.j2", activities=await activities.list_current())
 
 
 @router.command("考勤")
+@router.hint("出勤", "到会情况", "谁到了", "签到情况", "签到名单", "缺席名单", staff=True)
 async def attendance(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
     sheet = await activities.attendance_sheet(parse_number(req.args, what="活动编号"))
@@ -65,6 +70,7 @@ async def attendance(req: Request) -> str:
 
 
 @router.command("结束活动")
+@router.hint("关闭活动", "活动结束", "散会", staff=True)
 async def close(req: Request) -> str:
     actor = await require_staff(req.sender)
     sheet = await activities.close(parse_number(req.args, what="活动编号"), actor.label)

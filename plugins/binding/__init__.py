@@ -13,12 +13,14 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("绑定")
+@router.hint("绑定身份", "认证", "验证", "注册", "关联账号", "身份")
 async def bind(req: Request) -> str:
     member = await binding.bind(req.sender, req.args)
     return render("binding/bound.j2", member=member)
 
 
 @router.command("绑定码")
+@router.hint("生成绑定码", "发绑定码", "邀请码", staff=True)
 async def issue(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     issued = await binding.issue_code(await find_member(req.args), actor.label)
@@ -27,6 +29,7 @@ async def issue(req: Request) -> str:
 
 
 @router.command("解绑")
+@router.hint("解除绑定", "取消绑定", "换号", "换账号", staff=True)
 async def unbind(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     member = await find_member(req.args)

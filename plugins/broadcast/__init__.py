@@ -35,12 +35,14 @@ async def _ask_to_confirm(req: Request, plan: broadcasts.Plan) -> Ask:
 
 
 @router.command("通知")
+@router.hint("群发", "发通知", "发消息", "广播", staff=True)
 async def notice(req: Request) -> Ask:
     await require_staff(req.sender, private_only=True)
     return await _ask_to_confirm(req, broadcasts.parse_notice(req.arguments))
 
 
 @router.command("发布")
+@router.hint("刊物", "简报", "发布刊物", staff=True)
 async def publish(req: Request) -> Ask:
     await require_staff(req.sender, private_only=True)
     plan = broadcasts.parse_publication(req.rest(0))
@@ -63,6 +65,7 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
 
 
 @router.command("确认")
+@router.hint("确定", "确认发送", staff=True)
 async def nothing_pending(req: Request) -> str | None:
     """确认 outside a conversation: nothing is waiting (in a group the bot stays silent)."""
     if not req.sender.is_private:

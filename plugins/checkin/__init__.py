@@ -12,6 +12,7 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("签到")
+@router.hint("打卡", "报到", "到会", "我到了", "已到", "签个到", "签到码")
 async def check_in(req: Request) -> str:
     result = await checkin.check_in(req.sender, req.args)
     return render("checkin/done.j2", result=result, private=req.sender.is_private)

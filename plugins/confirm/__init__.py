@@ -14,6 +14,7 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("参加")
+@router.hint("能参加", "会参加", "准时参加", "出席", "报名", "确认参加")
 async def attend(req: Request) -> str:
     activity, fresh = await confirmations.confirm(req.sender, req.word(0))
     template = "notices/confirmed.j2" if fresh else "notices/already_confirmed.j2"
@@ -21,6 +22,7 @@ async def attend(req: Request) -> str:
 
 
 @router.command("确认名单")
+@router.hint("谁确认", "回复情况", "没回复", "未回复", staff=True)
 async def confirmation_list(req: Request) -> str:
     sheet = await confirmations.sheet(req.sender, req.word(0))
     return render("notices/confirm_list.j2", sheet=sheet)

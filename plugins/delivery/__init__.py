@@ -13,6 +13,7 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("送达")
+@router.hint("送达情况", "收到没", "发到了吗", "谁没收到", staff=True)
 async def status(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
     batch = await delivery_report.find_batch(req.args)
@@ -20,6 +21,7 @@ async def status(req: Request) -> str:
 
 
 @router.command("补发")
+@router.hint("重发", "再发一次", staff=True)
 async def resend(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
     batch = await delivery_report.find_batch(req.args)

@@ -14,6 +14,9 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("请假")
+@router.hint(
+    "不能参加", "无法参加", "没法参加", "参加不了", "去不了", "来不了", "到不了", "缺席", "有事", "出差"
+)
 async def ask(req: Request) -> str:
     if not req.words:
         raise ServiceError("leave/usage.j2")
@@ -22,12 +25,14 @@ async def ask(req: Request) -> str:
 
 
 @router.command("待审批")
+@router.hint("审批", "请假申请", "谁请假", staff=True)
 async def pending(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
     return render("leave/pending_list.j2", requests=await leave.pending_for_staff())
 
 
 @router.command("批准")
+@router.hint("同意请假", "准假", "通过请假", staff=True)
 async def approve(req: Request) -> str:
     actor = await require_staff(req.sender)
     decided = await leave.decide(actor, req.word(0), approve=True)
@@ -35,6 +40,7 @@ async def approve(req: Request) -> str:
 
 
 @router.command("驳回")
+@router.hint("不同意请假", "不准假", "拒绝请假", staff=True)
 async def refuse(req: Request) -> str:
     actor = await require_staff(req.sender)
     if not req.words:

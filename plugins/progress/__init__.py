@@ -14,6 +14,7 @@ __plugin_meta__ = PluginMetadata(
 
 
 @router.command("我的履职", "履职")
+@router.hint("我的", "积分", "得分", "分数", "进度", "完成情况", "五个一", "四访四问", "排名多少", "还差")
 async def my_progress(req: Request) -> str:
     member = await require_member(req.sender)
     if not req.sender.is_private:

@@ -12,21 +12,38 @@ __plugin_meta__ = PluginMetadata(
     usage="走访 <类型> <说明>｜好事 <说明>｜发言 <说明>｜调研报告 <标题>｜建议 <内容>",
 )
 
-KINDS = {
-    "好事": RecordKind.DEED,
-    "发言": RecordKind.SPEECH,
-    "调研报告": RecordKind.RESEARCH,
-    "建议": RecordKind.OPINION,
-}
-
 
 @router.command("走访")
+@router.hint("四访", "拜访", "访问", "下乡", "入户", "走访记录")
 async def visit(req: Request) -> str:
     record = await records.log_visit(await require_member(req.sender), req.arguments)
     return render("record/logged.j2", record=record)
 
 
-@router.command(*KINDS)
-async def log_record(req: Request) -> str:
-    record = await records.log(await require_member(req.sender), KINDS[req.name], req.rest(0))
+async def _log(req: Request, kind: RecordKind) -> str:
+    record = await records.log(await require_member(req.sender), kind, req.rest(0))
     return render("record/logged.j2", record=record)
+
+
+@router.command("好事")
+@router.hint("实事", "做好事", "好人好事", "帮扶", "捐赠", "志愿服务", "慰问")
+async def deed(req: Request) -> str:
+    return await _log(req, RecordKind.DEED)
+
+
+@router.command("发言")
+@router.hint("讲话", "大会发言", "会上发言", "交流发言")
+async def speech(req: Request) -> str:
+    return await _log(req, RecordKind.SPEECH)
+
+
+@router.command("调研报告")
+@router.hint("调研", "报告", "调查报告", "考察报告")
+async def research(req: Request) -> str:
+    return await _log(req, RecordKind.RESEARCH)
+
+
+@router.command("建议")
+@router.hint("意见", "提意见", "意见建议")
+async def opinion(req: Request) -> str:
+    return await _log(req, RecordKind.OPINION)

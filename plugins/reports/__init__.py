@@ -19,6 +19,7 @@ CONFIRM_WORDS = {"确认", "确定", "提交", "是"}
 
 
 @router.command("社情民意")
+@router.hint("反映", "民意", "民情", "群众反映", "提交信息", "问题反映")
 async def start(req: Request) -> str | Ask:
     member = await require_member(req.sender)
     if req.words:

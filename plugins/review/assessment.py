@@ -9,12 +9,14 @@ from models.assessment import CONSEQUENCE_LABELS
 
 
 @router.command("排名")
+@router.hint("排行", "名次", "考核", "谁第一", staff=True)
 async def show_ranking(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     return render("archive/ranking.j2", r=await archive.ranking(actor, req.args))
 
 
 @router.command("未完成")
+@router.hint("没完成", "五个一", "任务完成", staff=True)
 async def show_unfinished(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     year, missing, total = await archive.unfinished(actor, req.args)
@@ -22,6 +24,7 @@ async def show_unfinished(req: Request) -> str:
 
 
 @router.command("档案")
+@router.hint("履职档案", "实绩档案", "查委员", staff=True)
 async def show_member(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     member, standing, total, year = await archive.member_view(actor, req.args)
@@ -36,6 +39,7 @@ async def show_member(req: Request) -> str:
 
 
 @router.command("导出档案")
+@router.hint("导出", "表格", "excel", "下载", staff=True)
 async def export_archive(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     year, path = await archive.export_year(actor, req.args)

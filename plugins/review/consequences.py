@@ -7,12 +7,14 @@ from models.assessment import CONSEQUENCE_LABELS
 
 
 @router.command("待确认")
+@router.hint("待处理", "通报批评", "劝辞", staff=True)
 async def list_pending(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
     return render("review/pending.j2", drafts=await review.pending(), labels=CONSEQUENCE_LABELS)
 
 
 @router.command("预警")
+@router.hint("快达到", "接近", "警示", staff=True)
 async def show_watchlist(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     return render(
@@ -21,6 +23,7 @@ async def show_watchlist(req: Request) -> str:
 
 
 @router.command("确认处理")
+@router.hint("处理决定", "公开通报", staff=True)
 async def confirm(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     words = req.words
@@ -33,6 +36,7 @@ async def confirm(req: Request) -> str:
 
 
 @router.command("撤销")
+@router.hint("撤回处理", "不处理", staff=True)
 async def dismiss(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     found = await review.dismiss(actor, req.word(0), req.rest(1))

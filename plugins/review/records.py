@@ -14,7 +14,7 @@ REPORT_STEPS = {
 }
 
 
-@router.command(*REPORT_STEPS)
+@router.hint("审核", "社情民意审核", "审核社情民意", staff=True)
 async def review_report(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     status = REPORT_STEPS[req.name]
@@ -29,7 +29,12 @@ async def review_report(req: Request) -> str:
     )
 
 
+for step_name in REPORT_STEPS:  # one command each, so a question naming one points at that one
+    router.command(step_name)(review_report)
+
+
 @router.command("确认记录")
+@router.hint("确认发言", "确认调研", "记录确认", staff=True)
 async def confirm_record(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     record = await record_review.confirm_record(actor, req.args)
@@ -37,6 +42,7 @@ async def confirm_record(req: Request) -> str:
 
 
 @router.command("提案")
+@router.hint("录入提案", "登记提案", "联名", staff=True)
 async def record_proposal(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     form = proposals.parse_form(req.arguments)
@@ -48,6 +54,7 @@ async def record_proposal(req: Request) -> str:
 
 
 @router.command("提案办理")
+@router.hint("办理", "交办", "答复", "办理进展", staff=True)
 async def proposal_progress(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     proposal, step, authors = await proposals.advance(req.word(0), req.arguments.rest(1), actor.label)

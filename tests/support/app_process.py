@@ -145,9 +145,16 @@ class AppProcess:
 
     def peak_rss_mb(self) -> float:
         """The process's peak resident memory so far (Linux)."""
+        return self._memory_mb("VmHWM")
+
+    def rss_mb(self) -> float:
+        """The process's resident memory now (Linux)."""
+        return self._memory_mb("VmRSS")
+
+    def _memory_mb(self, field: str) -> float:
         assert self.process is not None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
 

@@ -71,30 +71,37 @@ async def seed(db_url: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
+def wechat_settings(api_base: str) -> dict[str, str]:
+    """The app's WeChat settings for these tests: safe-mode keys of `wechat_side`, the fake API."""
+    return {
+        "ENABLE_WECHAT": "true",
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": "test-secret",
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_AES_KEY": AES_KEY,
+        "WECHAT_ENCODING_MODE": "compatible",
+        "WECHAT_API_BASE": api_base,
+        "WECHAT_API_TIMEOUT_SECONDS": "3",
+        "WECHAT_PASSIVE_REPLY_SECONDS": str(PASSIVE_WINDOW),
+        "WECHAT_MAX_BODY_BYTES": "65536",
+    }
+
+
 def app_env(fake: FakeWechat, db_url: str, port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "ONEBOT_", "ENABLE_"))}
     env.update(
         WEIYUAN_ENV_FILE=os.devnull,
         PYTHONPATH=str(ROOT),
-        ENABLE_WECHAT="true",
         ENABLE_ONEBOT="false",
         ENABLE_CONSOLE="false",
         DATABASE_URL=db_url,
         HOST="127.0.0.1",
         PORT=str(port),
         LOG_LEVEL="INFO",
-        WECHAT_APP_ID=APP_ID,
-        WECHAT_APP_SECRET="test-secret",
-        WECHAT_TOKEN=TOKEN,
-        WECHAT_AES_KEY=AES_KEY,
-        WECHAT_ENCODING_MODE="compatible",
-        WECHAT_API_BASE=fake.base_url,
-        WECHAT_API_TIMEOUT_SECONDS="3",
-        WECHAT_PASSIVE_REPLY_SECONDS=str(PASSIVE_WINDOW),
-        WECHAT_MAX_BODY_BYTES="65536",
         DISPATCH_INTERVAL_SECONDS="0.2",
         DELIVERY_RETRY_BASE_SECONDS="0.2",
     )
+    env.update(wechat_settings(fake.base_url))
     env.update(extra)
     return env
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
+from bot.adapters.webhook.guard import BodyLimit
+from bot.adapters.webhook.keys import dedupe_key
+from bot.adapters.webhook.message import Message, MessageSegment, split_text, to_text
 from bot.adapters.wechat_oa.adapter import wechatpy_message
 from bot.adapters.wechat_oa.event import (
     FollowEvent,
@@ -14,8 +17,6 @@ from bot.adapters.wechat_oa.event import (
     UnfollowEvent,
     convert,
 )
-from bot.adapters.wechat_oa.limits import BodyLimit
-from bot.adapters.wechat_oa.message import Message, MessageSegment, split_text, to_text
 from bot.adapters.wechat_oa.security import (
     Cipher,
     Refused,
@@ -123,7 +124,8 @@ class TestDecode:
 
 
 def event_of(xml: str):
-    return convert(wechatpy_message(parse_xml(xml.encode())))
+    root = parse_xml(xml.encode())
+    return convert(wechatpy_message(root), dedupe_key(root))
 
 
 class TestEvents:
@@ -133,14 +135,14 @@ class TestEvents:
         assert (event.get_plaintext(), event.get_user_id(), event.dedupe_key) == (
             "签到 1234",
             "o-1",
-            "msg:99",
+            "msg:o-1:99",
         )
         assert event.get_type() == "message" and event.get_session_id() == "o-1"
 
     def test_menu_click_becomes_a_command(self):
         event = event_of(event_xml("o-1", "CLICK", "cmd:我的履职", create_time=5))
         assert isinstance(event, MessageEvent) and event.get_plaintext() == "我的履职"
-        assert event.dedupe_key == "evt:o-1:5:click"
+        assert event.dedupe_key.startswith("evt:o-1:5:click:")
         assert event_of(event_xml("o-1", "CLICK", "unknown-key")) is None
 
     def test_follow_unfollow_scan(self):
@@ -148,7 +150,7 @@ class TestEvents:
         assert (
             isinstance(follow, FollowEvent)
             and follow.scene == ""
-            and follow.dedupe_key == "evt:o-1:5:subscribe"
+            and follow.dedupe_key.startswith("evt:o-1:5:subscribe:")
         )
         by_qr = event_of(event_xml("o-1", "subscribe", "qrscene_checkin:12", Ticket="T"))
         assert isinstance(by_qr, FollowEvent) and by_qr.scene == "checkin:12"
@@ -160,7 +162,7 @@ class TestEvents:
     def test_template_receipt(self):
         receipt = event_of(event_xml("o-1", "TEMPLATESENDJOBFINISH", MsgID="4242", Status="success"))
         assert isinstance(receipt, TemplateReceiptEvent)
-        assert (receipt.msg_id, receipt.status, receipt.dedupe_key) == ("4242", "success", "tmpl:4242")
+        assert (receipt.msg_id, receipt.status) == ("4242", "success")
 
     def test_image_is_an_empty_message_and_unknown_events_are_ignored(self):
         image = event_of(
@@ -170,6 +172,54 @@ class TestEvents:
         assert isinstance(image, MessageEvent) and image.get_plaintext() == ""
         assert event_of(event_xml("o-1", "VIEW", "https://example.org")) is None
         assert event_of(event_xml("o-1", "LOCATION", Latitude="1", Longitude="2")) is None
+
+
+class TestDedupeKeys:
+    """What makes two callbacks distinct keys them apart; a resent callback keys the same."""
+
+    def test_two_menu_clicks_in_the_same_second_are_two_events(self):
+        help_click = event_of(event_xml("o-1", "CLICK", "cmd:帮助", create_time=5))
+        mine_click = event_of(event_xml("o-1", "CLICK", "cmd:我的履职", create_time=5))
+        assert help_click.dedupe_key != mine_click.dedupe_key
+        resent = event_of(event_xml("o-1", "CLICK", "cmd:帮助", create_time=5))
+        assert resent.dedupe_key == help_click.dedupe_key
+
+    def test_events_differ_by_user_time_and_type(self):
+        keys = {
+            event_of(event_xml(user, name, "checkin:1", create_time=when, Ticket="T")).dedupe_key
+            for user in ("o-1", "o-2")
+            for name in ("SCAN", "subscribe")
+            for when in (5, 6)
+        }
+        assert len(keys) == 8
+
+    def test_messages_without_msgid_are_keyed_by_user_and_content(self):
+        def no_id(user: str, text: str) -> str:
+            return (
+                f"<xml><ToUserName>gh</ToUserName><FromUserName>{user}</FromUserName>"
+                f"<CreateTime>7</CreateTime><MsgType>text</MsgType><Content>{text}</Content></xml>"
+            )
+
+        first, other_user, other_text = (
+            event_of(no_id("o-1", "帮助")),
+            event_of(no_id("o-2", "帮助")),
+            event_of(no_id("o-1", "签到")),
+        )
+        keys = [first.dedupe_key, other_user.dedupe_key, other_text.dedupe_key]
+        assert len(set(keys)) == 3
+        assert all("None" not in key for key in keys) and first.msg_id == ""
+        assert event_of(no_id("o-1", "帮助")).dedupe_key == first.dedupe_key
+
+    def test_the_same_msgid_from_two_users_is_two_messages(self):
+        assert (
+            event_of(text_xml("o-1", "a", msg_id=1)).dedupe_key
+            != event_of(text_xml("o-2", "a", msg_id=1)).dedupe_key
+        )
+
+    def test_keys_fit_the_inbox_column(self):
+        long_key = event_of(event_xml("o-" + "x" * 120, "CLICK", "cmd:" + "长" * 200))
+        assert long_key is not None and len(long_key.dedupe_key) <= 128
+        assert dedupe_key({"FromUserName": "u", "MsgType": "text"}, "wecom:").startswith("wecom:msg:u:")
 
 
 class TestText:

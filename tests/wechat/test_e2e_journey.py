@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import aiohttp
 
 from tests.wechat.conftest import SLOW, AppProcess
@@ -143,3 +145,28 @@ async def test_slow_handler_answers_success_then_customer_service(
     assert fake_wechat.sent_texts(openid) == [f"慢查询完成：{SLOW.split()[1]}"]
     # an answer, not a notice: quiet hours never hold it back
     assert wechat_app.query("SELECT urgent FROM outbox WHERE kind = 'wechat_reply'") in ([(1,)], [(True,)])
+
+
+async def test_two_clicks_in_one_second_are_two_commands(wechat_app: AppProcess, side: WechatSide):
+    openid = "o-clicks-1"
+    await wechat_app.seed({"op": "member", "name": "韩晓东", "openid": openid})
+    second = int(time.time())
+    helped = await side.post(event_xml(openid, "CLICK", "cmd:帮助", create_time=second))
+    mine = await side.post(event_xml(openid, "CLICK", "cmd:我的履职", create_time=second))
+    assert "使用帮助" in helped.text
+    assert "韩晓东" in mine.text and "五个一" in mine.text
+
+
+async def test_messages_without_msgid_answer_each_sender(wechat_app: AppProcess, side: WechatSide):
+    second = int(time.time())
+
+    def without_msgid(openid: str, text: str) -> str:
+        return (
+            f"<xml><ToUserName>gh_weiyuan</ToUserName><FromUserName>{openid}</FromUserName>"
+            f"<CreateTime>{second}</CreateTime><MsgType>text</MsgType><Content>{text}</Content></xml>"
+        )
+
+    first = await side.post(without_msgid("o-noid-1", "帮助"))
+    other = await side.post(without_msgid("o-noid-2", "我的履职"))
+    assert "使用帮助" in first.text
+    assert "使用帮助" not in other.text and "绑定" in other.text  # not bound: told how to bind

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nonebot.adapters import Event
 
 from bot.adapters import AdapterBinding
+from bot.adapters.webhook.message import Message, MessageSegment
 from bot.adapters.wechat_oa.adapter import ADAPTER_NAME, Adapter
 from bot.adapters.wechat_oa.bot import Bot
 from bot.adapters.wechat_oa.event import (
@@ -16,7 +17,6 @@ from bot.adapters.wechat_oa.event import (
     UnfollowEvent,
     WechatEvent,
 )
-from bot.adapters.wechat_oa.message import Message, MessageSegment
 from bot.sender import Sender
 
 PLATFORM = "wechat"

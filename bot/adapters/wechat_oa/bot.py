@@ -12,8 +12,8 @@ from nonebot.adapters import Message as BaseMessage
 from nonebot.adapters import MessageSegment as BaseMessageSegment
 from typing_extensions import override
 
+from bot.adapters.webhook.message import to_text
 from bot.adapters.wechat_oa.event import WechatEvent
-from bot.adapters.wechat_oa.message import to_text
 
 if TYPE_CHECKING:
     from bot.adapters.wechat_oa.adapter import Adapter

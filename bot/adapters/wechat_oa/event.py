@@ -22,7 +22,7 @@ from wechatpy.events import (
     UnsubscribeEvent,
 )
 
-from bot.adapters.wechat_oa.message import Message
+from bot.adapters.webhook.message import Message
 
 CLICK_COMMAND_PREFIX = "cmd:"
 
@@ -128,54 +128,47 @@ class TemplateReceiptEvent(NoticeEvent):
         return "notice.template_receipt"
 
 
-def _base(msg: Any) -> dict[str, Any]:
-    return {"to_user": msg.target or "", "from_user": msg.source or "", "create_time": int(msg.time or 0)}
+def _base(msg: Any, key: str) -> dict[str, Any]:
+    return {
+        "to_user": msg.target or "",
+        "from_user": msg.source or "",
+        "create_time": int(msg.time or 0),
+        "dedupe_key": key,
+    }
 
 
-def _event_key(msg: Any, name: str) -> str:
-    return f"evt:{msg.source}:{int(msg.time or 0)}:{name}"
+def _msg_id(msg: Any) -> str:
+    return str(msg.id) if msg.id else ""  # wechatpy reads a missing MsgId as 0
 
 
-def convert(msg: Any) -> WechatEvent | None:
-    """wechatpy message → our event; None for kinds the product does not handle (answered 'success')."""
-    base = _base(msg)
+MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link"})
+
+
+def convert(msg: Any, key: str) -> WechatEvent | None:
+    """wechatpy message → our event, keyed `key` (see `bot.adapters.webhook.keys`); None for kinds
+    the product does not handle (answered 'success')."""
+    base = _base(msg, key)
     if not base["from_user"]:
         return None
     if isinstance(msg, wx_messages.TextMessage):
-        return MessageEvent(**base, text=msg.content or "", msg_id=str(msg.id), dedupe_key=f"msg:{msg.id}")
+        return MessageEvent(**base, text=msg.content or "", msg_id=_msg_id(msg))
     if isinstance(msg, wx_messages.VoiceMessage) and getattr(msg, "recognition", None):
-        return MessageEvent(
-            **base, text=msg.recognition, msg_id=str(msg.id), dedupe_key=f"msg:{msg.id}", source="voice"
-        )
-    if isinstance(msg, wx_messages.BaseMessage) and msg.type in {
-        "image",
-        "voice",
-        "video",
-        "shortvideo",
-        "location",
-        "link",
-    }:
-        return MessageEvent(**base, text="", msg_id=str(msg.id), dedupe_key=f"msg:{msg.id}", source=msg.type)
+        return MessageEvent(**base, text=msg.recognition, msg_id=_msg_id(msg), source="voice")
+    if isinstance(msg, wx_messages.BaseMessage) and msg.type in MEDIA_TYPES:
+        return MessageEvent(**base, text="", msg_id=_msg_id(msg), source=msg.type)
     if isinstance(msg, SubscribeScanEvent):
-        return FollowEvent(**base, scene=msg.scene_id or "", dedupe_key=_event_key(msg, "subscribe"))
+        return FollowEvent(**base, scene=msg.scene_id or "")
     if isinstance(msg, SubscribeEvent):
-        return FollowEvent(**base, dedupe_key=_event_key(msg, "subscribe"))
+        return FollowEvent(**base)
     if isinstance(msg, UnsubscribeEvent):
-        return UnfollowEvent(**base, dedupe_key=_event_key(msg, "unsubscribe"))
+        return UnfollowEvent(**base)
     if isinstance(msg, ScanEvent):
-        return ScanSceneEvent(**base, scene=msg.scene_id or "", dedupe_key=_event_key(msg, "scan"))
+        return ScanSceneEvent(**base, scene=msg.scene_id or "")
     if isinstance(msg, ClickEvent):
-        key = msg.key or ""
-        if key.startswith(CLICK_COMMAND_PREFIX) and key[len(CLICK_COMMAND_PREFIX) :].strip():
-            return MessageEvent(
-                **base,
-                text=key[len(CLICK_COMMAND_PREFIX) :].strip(),
-                dedupe_key=_event_key(msg, "click"),
-                source="click",
-            )
+        command = (msg.key or "").removeprefix(CLICK_COMMAND_PREFIX).strip()
+        if (msg.key or "").startswith(CLICK_COMMAND_PREFIX) and command:
+            return MessageEvent(**base, text=command, source="click")
         return None
     if isinstance(msg, TemplateSendJobFinishEvent):
-        return TemplateReceiptEvent(
-            **base, msg_id=str(msg.id), status=msg.status or "", dedupe_key=f"tmpl:{msg.id}"
-        )
+        return TemplateReceiptEvent(**base, msg_id=_msg_id(msg), status=msg.status or "")
     return None

@@ -6,8 +6,8 @@ from __future__ import annotations
 from loguru import logger
 
 from bot import clock
+from bot.adapters.webhook.message import split_text
 from bot.adapters.wechat_oa.api import ErrorKind, WechatApi, WechatApiError, shared_api
-from bot.adapters.wechat_oa.message import split_text
 from bot.config import get_settings
 from bot.delivery.channels.base import NO_FALLBACK, OutgoingText, SendOutcome, SendResult
 from models import WechatTemplateSend

@@ -1,14 +1,21 @@
 """An ASGI guard that refuses an oversized webhook body with 413 before reading more of it.
 
-NoneBot's FastAPI driver reads the whole body before an adapter's handler runs, so the size cap
-has to sit in front of it: the guard reads at most `limit` + 1 bytes, then either answers 413 or
-replays what it read to the application.
+NoneBot's FastAPI driver reads the whole body (and parses JSON or forms) before an adapter's handler
+runs, so the size cap has to sit in front of it: the guard reads at most `limit` + 1 bytes, then
+either answers 413 or replays what it read to the application. `install_body_limit` puts it in front
+of whatever server driver runs (the bot runs `fastapi+aiohttp`, a combined driver whose type is not
+"fastapi"); a driver it cannot guard stops start-up rather than leaving the route unguarded.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from nonebot.drivers import Driver
+
+_DIGITS = re.compile(rb"[0-9]+")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,7 +55,7 @@ class BodyLimit:
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length":
-                if not value.isdigit():
+                if not _DIGITS.fullmatch(value):
                     await _refuse(send, 400, b"bad content-length")
                     return
                 if int(value) > self.limit:
@@ -79,3 +86,14 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def install_body_limit(driver: Driver, path: str, limit: int) -> None:
+    """Cap POST bodies on `path` at `limit` bytes, in front of the driver's ASGI application."""
+    app = getattr(driver, "server_app", None)
+    add_middleware = getattr(app, "add_middleware", None)
+    if add_middleware is None:
+        raise RuntimeError(
+            f"cannot cap webhook bodies on the {driver.type} driver: run DRIVER=~fastapi+~aiohttp"
+        )
+    add_middleware(BodyLimit, path=path, limit=limit)

@@ -1,4 +1,4 @@
-"""Messages on the Official Account are plain text (the only kind this product sends)."""
+"""Messages on the WeChat-family channels are plain text (the only kind this product sends there)."""
 
 from __future__ import annotations
 
