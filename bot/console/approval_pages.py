@@ -143,8 +143,9 @@ async def decide_drafts(
     reason = chosen.text("reason")
 
     async def act(item: str) -> None:
-        if decision == "confirm":
-            await review.confirm(who.actor, item)  # audited by the service itself
+        if decision == "confirm":  # audited by the service itself
+            publish = chosen.form.get(f"publish_{item}") == "1"
+            await review.confirm(who.actor, item, publish=publish)
         else:
             await review.dismiss(who.actor, item, reason)
 

@@ -26,6 +26,7 @@ from models import (
     LeaveStatus,
     Member,
     OutboxMessage,
+    Report,
     Role,
 )
 from tests import factories
@@ -246,6 +247,28 @@ async def test_a_leave_approved_on_the_web_reaches_the_member_privately(console:
     assert "专题协商会" in (await asyncio.wait_for(told, 15)).text
     assert (await LeaveRequest.get(id=leave.id)).status == LeaveStatus.APPROVED
     assert await AuditEntry.filter(action="leave_approve", target_member_id=leave.member_id).exists()  # type: ignore[attr-defined]
+
+
+async def test_reports_accepted_in_bulk_tell_each_author(console: Console):
+    b, peer = console.browser, console.peer
+    for qq, title in ((MEMBER_QQ, "老旧小区加装电梯难"), (OTHER_QQ, "农村客运班线停运")):
+        reply = await peer.say(qq, f"社情民意 {title}\n居民反映问题已持续半年，希望有关部门协调解决。")
+        assert "SQ" in reply, reply
+    reports = await Report.filter(status="submitted").order_by("id")
+    console.page("/console/approvals")
+    for report in reports:
+        b.click(f"#report-{report.id} input[name=ids]")
+    b.shot("reports-selected")
+    told = [
+        peer.expect(lambda a, qq=qq: a.target == ("private", qq) and "已被受理" in a.text)
+        for qq in (MEMBER_QQ, OTHER_QQ)
+    ]
+    b.click("#accept-selected")
+    await console.wait(lambda: "已处理 2 项" in b.text, what="the bulk decision")
+    for future in told:
+        await asyncio.wait_for(future, 15)
+    assert {r.status for r in await Report.all()} == {"accepted"}
+    assert await AuditEntry.filter(action="report_accept").count() == 2
 
 
 async def test_a_roster_with_bad_rows_shows_each_line(console: Console, tmp_path: Path):
