@@ -43,8 +43,13 @@ async def audit_log(
         action=action,
         limit=500,
     )
+    actors = sorted(await audit.actors())
     ids = {e.target_member_id for e in entries if e.target_member_id}
-    ids |= {int(e.actor[7:]) for e in entries if e.actor.startswith("member:") and is_number(e.actor[7:])}
+    ids |= {
+        int(a[7:])
+        for a in [*actors, *(e.actor for e in entries)]
+        if a.startswith("member:") and is_number(a[7:])
+    }
     names = dict(await Member.filter(id__in=sorted(ids)).values_list("id", "name")) if ids else {}
     return page(
         request,
@@ -52,6 +57,7 @@ async def audit_log(
         "audit.html",
         "audit",
         entries=entries,
+        actors=actors,
         names=names,
         actions=audit.ACTION_LABELS,
         f_actor=actor,

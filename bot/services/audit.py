@@ -80,3 +80,8 @@ async def entries(
     if action:
         query = query.filter(action=action)
     return list(await query.order_by("-at", "-id").limit(limit))
+
+
+async def actors(limit: int = 500) -> list[str]:
+    """Who has entries in the log (member:<id>, cli, …), for choosing one."""
+    return list(await AuditEntry.all().distinct().limit(limit).values_list("actor", flat=True))

@@ -227,6 +227,8 @@ async def test_close_the_activity(console: Console):
     await console.wait(lambda: "已结束" in b.text, what="the closed activity")
     assert "缺席 3" in b.find(".flash").text, console.where()  # three never checked in
     b.shot("activity-closed")
+    sheet = await console.peer.say(ADMIN_QQ, f"考勤 {console.activity_id}")  # the chat sees the same sheet
+    assert "缺席 3 人" in sheet and "出席 2 人" in sheet, sheet
     absent = await Member.filter(attendances__activity_id=console.activity_id, attendances__status="absent")
     assert sorted(m.name for m in absent) == sorted(["周文清", "王海", "赵立新"])
     assert await AuditEntry.filter(action="activity_close", target=f"activity:{console.activity_id}").exists()
@@ -352,8 +354,12 @@ async def test_a_form_without_its_csrf_token_is_refused(console: Console):
     assert not await BindingCode.filter(member_id=member.id).exists()
     console.page(f"/console/members/{member.id}")  # with the token it works
     b.click("#issue-code")
-    await console.wait(lambda: "绑定码" in b.find(".flash").text, what="the binding code")
-    assert await BindingCode.filter(member_id=member.id).exists()
+    issued = await console.wait(
+        lambda: "绑定码" in b.find(".flash").text and b.find(".flash").text, what="the code"
+    )
+    code = re.search(r"[23456789A-HJ-NP-Z]{8}", issued)
+    assert code, issued
+    assert "绑定成功" in await console.peer.say(30005, f"绑定 {code.group(0)}")  # 赵立新 binds in chat
 
 
 async def test_forged_and_oversized_requests_are_refused(console: Console, tmp_path: Path):
