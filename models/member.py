@@ -9,6 +9,9 @@ from tortoise.models import Model
 
 
 class Role(StrEnum):
+    """What a person may do in the system. Whether they are a 委员 (expected at activities and
+    assessed) is role MEMBER, or `Member.also_member` for staff who sit on the committee too."""
+
     MEMBER = "member"
     STAFF = "staff"
     ADMIN = "admin"
@@ -38,6 +41,12 @@ class Member(Model):
     gender = fields.CharField(max_length=4, default="")
     sector = fields.CharField(max_length=64, default="", db_index=True, description="界别")
     role = fields.CharEnumField(Role, max_length=8, default=Role.MEMBER)
+    # db_default: adding a NOT NULL column to a table that has rows needs a default in the database
+    also_member = fields.BooleanField(
+        default=False,
+        db_default=False,
+        description="staff or admin who is also a 委员 (roster 角色 委员、工作人员)",
+    )
     phone = fields.CharField(max_length=20, null=True, unique=True)
     birthday = fields.DateField(null=True)
     birthday_lunar = fields.BooleanField(default=False, description="birthday is a lunar date")
@@ -54,6 +63,11 @@ class Member(Model):
     @property
     def is_staff(self) -> bool:
         return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_member(self) -> bool:
+        """A 委员 (alone or besides a staff role): see bot.services.membership."""
+        return self.role == Role.MEMBER or self.also_member
 
 
 class Identity(Model):

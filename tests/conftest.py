@@ -197,6 +197,21 @@ def _backend_url(param: str, postgres_url: str | None, sqlite_url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
+async def process_db(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
+    """An empty database for another process (CLI, bot, migration run): a SQLite file, then a
+    PostgreSQL database of its own when a server is reachable (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'process.sqlite3'}"
+        return
+    if not await _postgres_reachable():
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} (set TEST_POSTGRES_URL)")
+    database = PostgresDatabase()
+    await database.create()
+    yield database.url
+    await database.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
 async def db(request: pytest.FixtureRequest, postgres_url: str | None) -> AsyncIterator[str]:
     """A migrated, empty database: SQLite in memory, then PostgreSQL when reachable."""
     await use_database(_backend_url(request.param, postgres_url, "sqlite://:memory:"))

@@ -14,12 +14,13 @@ async def member(
     name: str = "林建国",
     *,
     role: Role = Role.MEMBER,
+    also_member: bool = False,
     sector: str = "经济界",
     committees: tuple[str, ...] = (),
     phone: str | None = None,
     qq: str | None = None,
 ) -> Member:
-    created = await Member.create(name=name, role=role, sector=sector, phone=phone)
+    created = await Member.create(name=name, role=role, also_member=also_member, sector=sector, phone=phone)
     for committee_name in committees:
         committee, _ = await Committee.get_or_create(name=committee_name)
         await created.committees.add(committee)

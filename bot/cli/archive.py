@@ -11,7 +11,7 @@ import typer
 from bot import clock
 from bot.cli.runner import CLI_ACTOR, input_file, output_file, run, working
 from bot.render import render
-from bot.services import audit, export, policy, proposals, rules
+from bot.services import audit, export, membership, policy, proposals, rules
 from bot.services.actors import find_member
 from models.proposals import PROPOSAL_STAGE_LABELS
 
@@ -55,6 +55,7 @@ def archive_export(out: Annotated[str, typer.Argument(help="output .xlsx")], yea
 async def export_member(query: str, year: int, out: str) -> str:
     target = output_file(out)
     member = await find_member(query)
+    membership.require_counted(member, own=False)
     with working(f"正在导出 {member.name} 的档案"):
         path = await export.member_archive(member.id, year, target)
     await audit.record(CLI_ACTOR, "member_export", member)

@@ -8,7 +8,7 @@ A group or single account has exactly one route.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from bot.config import get_settings
@@ -31,28 +31,53 @@ class Route:
         return f"{self.platform}:{'group' if self.group else 'private'}"
 
 
-async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
-    """Candidate routes per job id, best first (empty list: unreachable)."""
-    member_ids = {job.recipient.member_id for job in jobs if isinstance(job.recipient, MemberRecipient)}
+# Identity look-ups go in chunks: PostgreSQL refuses more than 32,767 parameters in one query.
+CHUNK = 5000
+
+
+async def _bound(member_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """member id → platform → account, active identities only."""
     bound: dict[int, dict[str, str]] = defaultdict(dict)
-    if member_ids:
-        rows = await Identity.filter(member_id__in=list(member_ids), active=True).values_list(
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), CHUNK):
+        rows = await Identity.filter(member_id__in=ids[start : start + CHUNK], active=True).values_list(
             "member_id", "platform", "account_id"
         )
         for member_id, platform, account_id in rows:
             bound[member_id][platform] = account_id
-    order = get_settings().delivery_order
-    registered = channels.registered()
+    return bound
+
+
+def _member_routes(accounts: dict[str, str], order: Sequence[str], registered: Container[str]) -> list[Route]:
+    return [
+        Route(platform, False, accounts[platform])
+        for platform in order
+        if platform in accounts and platform in registered
+    ]
+
+
+async def unreachable_members(member_ids: Sequence[int]) -> list[int]:
+    """The members (in the order given) that no route reaches: what a broadcast to them would
+    report as 无法联系, known before anything is queued."""
+    bound = await _bound(member_ids)
+    order, registered = get_settings().delivery_order, channels.registered()
+    return [
+        member_id
+        for member_id in member_ids
+        if not _member_routes(bound.get(member_id, {}), order, registered)
+    ]
+
+
+async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
+    """Candidate routes per job id, best first (empty list: unreachable)."""
+    member_ids = {job.recipient.member_id for job in jobs if isinstance(job.recipient, MemberRecipient)}
+    bound = await _bound(list(member_ids)) if member_ids else {}
+    order, registered = get_settings().delivery_order, channels.registered()
     result: dict[int, list[Route]] = {}
     for job in jobs:
         recipient = job.recipient
         if isinstance(recipient, MemberRecipient):
-            accounts = bound.get(recipient.member_id, {})
-            result[job.id] = [
-                Route(platform, False, accounts[platform])
-                for platform in order
-                if platform in accounts and platform in registered
-            ]
+            result[job.id] = _member_routes(bound.get(recipient.member_id, {}), order, registered)
         elif isinstance(recipient, GroupRecipient):
             ok = recipient.platform in registered
             result[job.id] = [Route(recipient.platform, True, recipient.group_id)] if ok else []

@@ -6,16 +6,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
-from bot.services import notices
+from bot.services import membership, notices
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
-from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member, MemberStatus
+from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member
 from models.activity import ActivityStatus
 
 AUDIENCE_LABELS = {
@@ -53,7 +54,7 @@ def audience_text(activity: Activity | ActivityDraft, count: int | None = None) 
 
 
 async def expected_member_ids(draft: ActivityDraft) -> list[int]:
-    active = Member.filter(status=MemberStatus.ACTIVE)
+    active = membership.members()
     if draft.audience == Audience.ALL:
         query = active
     elif draft.audience == Audience.COMMITTEE:
@@ -61,8 +62,20 @@ async def expected_member_ids(draft: ActivityDraft) -> list[int]:
     elif draft.audience == Audience.SECTOR:
         query = active.filter(sector=draft.audience_value)
     else:
+        await check_listed(draft.member_ids)
         query = active.filter(id__in=draft.member_ids)
     return sorted(set(await query.values_list("id", flat=True)))
+
+
+async def check_listed(member_ids: list[int]) -> None:
+    """A 名单 names 委员 only: staff who are not 委员 are not expected at activities."""
+    if not member_ids:
+        return
+    listed = await Member.filter(id__in=member_ids).values_list("id", "name")
+    members = set(await membership.members().filter(id__in=member_ids).values_list("id", flat=True))
+    others = [name for member_id, name in listed if member_id not in members]
+    if others:
+        raise ServiceError("activity/not_members.j2", names=others)
 
 
 def validate_draft(draft: ActivityDraft) -> None:
@@ -167,7 +180,9 @@ class AttendanceSheet:
 async def attendance_sheet(number: int) -> AttendanceSheet:
     activity = await get(number)
     rows = (
-        await Attendance.filter(activity=activity).order_by("member_id").values_list("status", "member__name")
+        await Attendance.filter(membership.member_q("member"), activity=activity)
+        .order_by("member_id")
+        .values_list("status", "member__name")
     )
     by_status: dict[AttendanceStatus, list[str]] = {status: [] for status in AttendanceStatus}
     for status, name in rows:
@@ -189,9 +204,11 @@ async def close(number: int, closed_by: str) -> AttendanceSheet:
         )
         if not updated:
             raise ServiceError("activity/already_closed.j2", activity=activity)
-        await Attendance.filter(activity_id=activity.id, status=AttendanceStatus.PENDING).update(
-            status=AttendanceStatus.ABSENT
-        )
+        await Attendance.filter(
+            activity_id=activity.id,
+            status=AttendanceStatus.PENDING,
+            member_id__in=Subquery(membership.members().values("id")),
+        ).update(status=AttendanceStatus.ABSENT)
         expired = await LeaveRequest.filter(activity_id=activity.id, status=LeaveStatus.PENDING).values_list(
             "id", "member_id"
         )

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.input_text import fold, is_blank, is_number
-from bot.services.activities import ActivityDraft
+from bot.services import membership
+from bot.services.activities import ActivityDraft, check_listed
 from bot.services.errors import ServiceError
 from bot.services.parsing import ACTIVITY_TYPES, parse_activity_type, parse_local_datetime
 from models import Audience, Committee, Member, MemberStatus
@@ -65,7 +66,7 @@ async def _audience(draft: ActivityDraft, text: str) -> None:
             raise ServiceError("activity/unknown_committee.j2", name=rest, names=names)
         draft.audience, draft.audience_value = Audience.COMMITTEE, rest
     elif head == "界别" and rest:
-        if not await Member.filter(sector=rest, status=MemberStatus.ACTIVE).exists():
+        if not await membership.members().filter(sector=rest).exists():
             raise ServiceError("activity/unknown_sector.j2", name=rest)
         draft.audience, draft.audience_value = Audience.SECTOR, rest
     elif head in {"名单", "指定"} and rest:
@@ -74,7 +75,9 @@ async def _audience(draft: ActivityDraft, text: str) -> None:
         missing = sorted(set(names) - {name for _, name in found})
         if missing:
             raise ServiceError("activity/unknown_names.j2", names=missing)
-        draft.audience, draft.member_ids = Audience.LIST, [mid for mid, _ in found]
+        member_ids = [mid for mid, _ in found]
+        await check_listed(member_ids)
+        draft.audience, draft.member_ids = Audience.LIST, member_ids
     else:
         raise ServiceError("activity/bad_audience.j2")
 

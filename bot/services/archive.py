@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot import clock
 from bot.config import PROJECT_ROOT, get_settings
 from bot.input_text import fold, is_number
-from bot.services import assessment, audit, export, rules
+from bot.services import assessment, audit, export, membership, rules
 from bot.services.actors import Actor, find_member
 from bot.services.assessment import Standing
 from bot.services.errors import ServiceError
@@ -99,6 +99,7 @@ async def member_view(
 ) -> tuple[Member, Standing | None, int, int]:
     year, query = split_year(args)
     member = await find_member(query)
+    membership.require_counted(member, own=False)
     standing, total = await assessment.standing_of(member.id, year, recent=recent)
     await audit.record(actor.label, "archive_view", member)
     return member, standing, total, year

@@ -16,11 +16,11 @@ from loguru import logger
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
+from bot.services import membership, tallies
 from bot.services import policy as policies
-from bot.services import tallies
 from bot.services.cache import TTLCache, missing
 from bot.services.policy import Policy
-from models import ActivityType, Member, MemberStatus, Proposal, ProposalCosigner, Record, Report, Role
+from models import ActivityType, Proposal, ProposalCosigner, Record, Report
 from models.activity import ATTENDANCE_LABELS, AttendanceStatus
 from models.record import RECORD_KIND_LABELS
 
@@ -107,9 +107,11 @@ def grade_for(policy: Policy, score: float, rank: int, total: int) -> str:
 
 
 async def _memberships(ids: list[int]) -> dict[int, list[str]]:
-    rows = await Member.filter(
-        status=MemberStatus.ACTIVE, role=Role.MEMBER, committees__name__isnull=False
-    ).values_list("id", "committees__name")
+    rows = (
+        await membership.members()
+        .filter(committees__name__isnull=False)
+        .values_list("id", "committees__name")
+    )
     wanted = set(ids)
     result: dict[int, list[str]] = defaultdict(list)
     for mid, name in rows:
@@ -134,25 +136,21 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
     ids = list(standings) if member_ids is not None else None
     memberships = await _memberships(list(standings))
     attendance = await tallies.attendance(year, ids)
-    scope = {"member_id__in": ids} if ids is not None else {}
-    reports = await _grouped(Report.filter(year=year, **scope), "member_id", "status", "adopted_level")
-    proposals = await _grouped(Proposal.filter(year=year, **scope), "member_id")
+    # rows of people who are not assessed (staff, inactive) never reach the standings
+    scope = Q(member_id__in=ids) if ids is not None else membership.member_q("member")
+    reports = await _grouped(Report.filter(scope, year=year), "member_id", "status", "adopted_level")
+    proposals = await _grouped(Proposal.filter(scope, year=year), "member_id")
     cosigned = await _grouped(
-        ProposalCosigner.filter(proposal__year=year, member_id__isnull=False, **scope), "member_id"
+        ProposalCosigner.filter(scope, proposal__year=year, member_id__isnull=False), "member_id"
     )
-    records = await _grouped(Record.filter(year=year, **scope), "member_id", "kind", "visit_type")
+    records = await _grouped(Record.filter(scope, year=year), "member_id", "kind", "visit_type")
     counted_records = records
     if policy.confirmed_only:
         counted = Q(kind__not_in=list(policy.confirmed_only)) | Q(confirmed_at__isnull=False)
         counted_records = await _grouped(
-            Record.filter(counted, year=year, **scope), "member_id", "kind", "visit_type"
+            Record.filter(counted, scope, year=year), "member_id", "kind", "visit_type"
         )
 
-    # Former members and staff keep their records, but only assessed members are ranked.
-    reports, proposals, counted_records, records = (
-        [row for row in rows if row["member_id"] in standings]
-        for rows in (reports, proposals, counted_records, records)
-    )
     attendance_items = [
         (
             (type_, status),

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.config import get_settings
 from bot.delivery.outbox import Outgoing, enqueue_many
+from bot.services import membership
 from bot.services.greetings import group_key, known_groups
 from bot.services.timing import candidate_days, in_window, local_moment, parse_clock_time
 from models import Activity, Attendance, AttendanceStatus, Report, ReportStatus
@@ -32,7 +33,9 @@ async def _activity_lines(start: datetime, end: datetime, *, with_rate: bool) ->
             "place": activity.place,
         }
         if with_rate:
-            statuses = await Attendance.filter(activity_id=activity.id).values_list("status", flat=True)
+            statuses = await Attendance.filter(
+                membership.member_q("member"), activity_id=activity.id
+            ).values_list("status", flat=True)
             attended = sum(1 for status in statuses if status in ATTENDED)
             line.update(expected=len(statuses), attended=attended, rate=_rate(attended, len(statuses)))
         lines.append(line)

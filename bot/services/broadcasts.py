@@ -4,7 +4,7 @@ Nothing is queued until staff confirm the preview. A confirmed broadcast gets a 
 outbox batch) that staff use with 送达 / 补发. Keys: broadcast:B{n}:{member|group}.
 
 Audiences (对象): 全体 · 专委会 <名称> · 界别 <名称> · 群 <群号> · 名单 张三、李四.
-A publication (刊物) goes to every active member privately and to every known group.
+A publication (刊物) goes to every 委员 privately and to every known group.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bot import db
+from bot.delivery import routing
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient, Recipient
 from bot.input_text import Arguments, as_arguments, is_blank, is_number, storable
 from bot.sender import Sender
+from bot.services import membership
 from bot.services.actors import require_staff
+from bot.services.delivery_report import NAMES_SHOWN
 from bot.services.errors import ServiceError
 from bot.services.greetings import known_groups
 from models import Committee, Member, MemberStatus, OutboxMessage
@@ -53,14 +56,29 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
-class Preview:
-    plan: Plan
-    members: int
+class Reach:
+    """Who a broadcast would reach, known before it is sent: the same rule the dispatcher applies
+    (a bound account on a channel this process sends on), names capped as in the delivery report."""
+
+    reachable: int
+    unreachable: int
+    unreachable_names: tuple[str, ...]
     groups: int
 
     @property
+    def members(self) -> int:
+        return self.reachable + self.unreachable
+
+    @property
     def total(self) -> int:
+        """Messages queued on 确认 (the unreachable too: 送达 reports them)."""
         return self.members + self.groups
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    plan: Plan
+    reach: Reach
 
 
 def check_content(text: str) -> str:
@@ -110,7 +128,9 @@ def parse_publication(args: str) -> Plan:
 
 
 async def _members(plan: Plan) -> list[int]:
-    active = Member.filter(status=MemberStatus.ACTIVE)
+    """全体, 专委会, 界别 and publications reach 委员 (bot.services.membership); a 名单 reaches
+    exactly the people it names, staff included."""
+    active = membership.members()
     if plan.audience in ("all", "publication"):
         query = active
     elif plan.audience == "committee":
@@ -119,11 +139,11 @@ async def _members(plan: Plan) -> list[int]:
             raise ServiceError("activity/unknown_committee.j2", name=plan.value, names=list(names))
         query = active.filter(committees__name=plan.value)
     elif plan.audience == "sector":
-        if not await Member.filter(sector=plan.value).exists():
+        if not await active.filter(sector=plan.value).exists():
             raise ServiceError("activity/unknown_sector.j2", name=plan.value)
         query = active.filter(sector=plan.value)
     elif plan.audience == "list":
-        rows = await active.filter(name__in=plan.names).values_list("id", "name")
+        rows = await Member.filter(name__in=plan.names, status=MemberStatus.ACTIVE).values_list("id", "name")
         by_name: dict[str, list[int]] = {}
         for member_id, name in rows:
             by_name.setdefault(name, []).append(member_id)
@@ -154,7 +174,20 @@ async def preview(sender: Sender, plan: Plan) -> Preview:
     groups = await _groups(plan)
     if not members and not groups:
         raise ServiceError("broadcast/nobody.j2")
-    return Preview(plan, len(members), len(groups))
+    return Preview(plan, await reach(members, len(groups)))
+
+
+async def reach(member_ids: list[int], groups: int = 0) -> Reach:
+    """Reachable and unreachable members, the first NAMES_SHOWN unreachable by roster number."""
+    unreachable = await routing.unreachable_members(member_ids)
+    shown = unreachable[:NAMES_SHOWN]
+    names = dict(await Member.filter(id__in=shown).values_list("id", "name")) if shown else {}
+    return Reach(
+        reachable=len(member_ids) - len(unreachable),
+        unreachable=len(unreachable),
+        unreachable_names=tuple(names[member_id] for member_id in shown),
+        groups=groups,
+    )
 
 
 async def _next_batch() -> str:

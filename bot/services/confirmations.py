@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from bot import clock
 from bot.sender import Sender
-from bot.services import activities
+from bot.services import activities, membership
 from bot.services.actors import require_member, require_staff
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
-from models import Activity, Attendance, AttendanceStatus, LeaveRequest, LeaveStatus, MemberStatus
+from models import Activity, Attendance, AttendanceStatus, LeaveRequest, LeaveStatus
 from models.activity import ActivityStatus
 from models.leave import LEAVE_LABELS
 
@@ -73,7 +73,7 @@ async def sheet(sender: Sender, activity_ref: str) -> ConfirmationSheet:
 
 async def build_sheet(activity: Activity) -> ConfirmationSheet:
     rows = (
-        await Attendance.filter(activity=activity, member__status=MemberStatus.ACTIVE)
+        await Attendance.filter(membership.member_q("member"), activity=activity)
         .order_by("member_id")
         .values_list("member_id", "member__name", "status", "response")
     )

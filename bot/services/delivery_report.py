@@ -11,11 +11,13 @@ from bot import clock
 from bot.delivery import dispatcher, outbox, recipients
 from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient
 from bot.input_text import fold, is_number
+from bot.services import membership
 from bot.services.errors import ServiceError
-from models import Member, MemberStatus, OutboxMessage, OutboxStatus, Role
+from models import Member, OutboxMessage, OutboxStatus
 
 PENDING_STATES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
 REPORT_KIND = "delivery_report"
+NAMES_SHOWN = 50  # names a reply lists before "等 N 人" (templates/common/names.j2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +139,7 @@ async def notify_unreachable(batch: str) -> int:
     if not rows:
         return 0
     names = await _names(list(rows))
-    staff = await Member.filter(role__in=[Role.STAFF, Role.ADMIN], status=MemberStatus.ACTIVE).values_list(
-        "id", flat=True
-    )
+    staff = await membership.staff().values_list("id", flat=True)
     messages = [
         outbox.Outgoing(
             key=f"delivery-unreachable:{batch}:{staff_id}",

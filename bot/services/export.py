@@ -20,6 +20,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from bot import clock
+from bot.services import membership
 from bot.services.assessment import FIVE_ONES, FOUR_VISITS, LEVEL_LABELS, Assessment, Standing, assess
 from bot.services.progress import year_bounds
 from models import (
@@ -204,13 +205,14 @@ async def _attendance_rows(year: int, member_id: int) -> _Sheet:
 
 
 async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet]:
-    scope = {"member_id": member_id} if member_id is not None else {}
+    """Records of one member, or of every 委员 (records of staff who are not 委员 are no archive)."""
+    scope = Q(member_id=member_id) if member_id is not None else membership.member_q("member")
 
     reports = _Sheet(
         "社情民意", ("编号", "姓名", "标题", "类别", "状态", "采用级别", "说明", "提交时间", "更新时间")
     )
     for r in await _fetch(
-        Report.filter(year=year, **scope)
+        Report.filter(scope, year=year)
         .order_by("id")
         .values_list(
             "reference",
@@ -241,7 +243,9 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
 
     proposals = _Sheet("提案", ("提案编号", "第一提案人", "标题", "联名", "办理进展", "记录人", "记录时间"))
     proposal_query = Proposal.filter(year=year)
-    if member_id is not None:
+    if member_id is None:
+        proposal_query = proposal_query.filter(scope)
+    else:
         proposal_query = proposal_query.filter(Q(member_id=member_id) | Q(cosigner_rows__member_id=member_id))
     found = await _fetch(
         proposal_query.order_by("id")
@@ -276,7 +280,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
         for kind in RecordKind
     }
     for r in await _fetch(
-        Record.filter(year=year, **scope)
+        Record.filter(scope, year=year)
         .order_by("occurred_on", "id")
         .values_list(
             "id",
@@ -301,7 +305,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
         "提醒告诫", ("编号", "姓名", "处理", "次数", "状态", "处理人", "处理时间", "是否公开", "撤销原因")
     )
     for c in await _fetch(
-        Consequence.filter(year=year, **scope)
+        Consequence.filter(scope, year=year)
         .order_by("id")
         .values_list(
             "id", "member__name", "kind", "count", "status", "decided_by", "decided_at", "published", "reason"

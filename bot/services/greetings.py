@@ -31,8 +31,9 @@ from bot.config import get_settings
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
 from bot.render import TEMPLATE_DIR, environment
+from bot.services import membership
 from bot.services.timing import candidate_days, in_window, local_moment, parse_clock_time
-from models import Activity, Member, MemberStatus
+from models import Activity
 
 TEXT_TEMPLATE = "notices/text.j2"
 
@@ -200,8 +201,10 @@ def group_key(group: GroupRecipient) -> str:
 
 
 async def _birthdays(day: date, due: datetime) -> list[Outgoing]:
-    rows = await Member.filter(status=MemberStatus.ACTIVE, birthday__isnull=False).values_list(
-        "id", "name", "birthday", "birthday_lunar"
+    rows = (
+        await membership.members()
+        .filter(birthday__isnull=False)
+        .values_list("id", "name", "birthday", "birthday_lunar")
     )
     messages: list[Outgoing] = []
     for member_id, name, birthday, lunar in rows:

@@ -116,8 +116,13 @@ async def set_role(actor: Actor, member_id: int, role: Role) -> Member:
         raise ServiceError("console/cannot_demote_self.j2")
     if member.role == role:
         return member
+    from bot.services import roster
+
+    was_member = member.is_member
     async with in_transaction():
         await Member.filter(id=member.id).update(role=role)
+        if was_member and role != Role.MEMBER and not member.also_member:
+            await roster.no_longer_expected(member.id)  # as a roster import does
         await audit.record(actor.label, "role_change", member)
     forget_all_accounts()
     if role == Role.MEMBER:

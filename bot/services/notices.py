@@ -22,9 +22,9 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
-from bot.input_text import is_number
+from bot.services import membership
 from bot.services.timing import in_window, parse_offset, parse_offsets
-from models import Activity, Attendance, AttendanceStatus, LeaveRequest, Member, MemberStatus, Role
+from models import Activity, Attendance, AttendanceStatus, LeaveRequest, Member
 from models.activity import ActivityStatus
 
 _listeners: list[Callable[[], None]] = []
@@ -129,9 +129,7 @@ def _fresh(notified_at: datetime | None, due: datetime) -> bool:
 
 async def _pending_rows(activity: Activity) -> list[tuple[int, datetime | None, str | None]]:
     rows = await Attendance.filter(
-        activity_id=activity.id,
-        status=AttendanceStatus.PENDING,
-        member__status=MemberStatus.ACTIVE,
+        membership.member_q("member"), activity_id=activity.id, status=AttendanceStatus.PENDING
     ).values_list("member_id", "notified_at", "response")
     return list(rows)
 
@@ -171,16 +169,8 @@ async def _reminders(activity: Activity, now: datetime, window: timedelta) -> li
 
 
 async def staff_to_tell(activity: Activity) -> list[int]:
-    """Who gets the list of silent members: the staff member who created the activity, or, when it
-    was created by a superuser account or from the CLI, every active staff member."""
-    if activity.created_by.startswith("member:"):
-        creator = activity.created_by.removeprefix("member:")
-        if is_number(creator) and await Member.filter(id=int(creator), status=MemberStatus.ACTIVE).exists():
-            return [int(creator)]
-    staff = await Member.filter(status=MemberStatus.ACTIVE, role__in=[Role.STAFF, Role.ADMIN]).values_list(
-        "id", flat=True
-    )
-    return sorted(staff)
+    """Who gets the list of silent members: the staff responsible for the activity."""
+    return await membership.responsible_staff(activity)
 
 
 async def _silent(activity: Activity, now: datetime, window: timedelta) -> list[Outgoing]:

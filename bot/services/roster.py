@@ -17,15 +17,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from bot.services.actors import forget_all_accounts
-from models import Committee, Member, MemberStatus, Role
+from models import Activity, Attendance, AttendanceStatus, Committee, Member, MemberStatus, Role
+from models.activity import ActivityStatus
 
 HEADERS = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色"]
 REQUIRED_HEADERS = {"姓名"}
-ROLE_NAMES = {"": Role.MEMBER, "委员": Role.MEMBER, "工作人员": Role.STAFF, "管理员": Role.ADMIN}
-ROLE_TEXT = {Role.MEMBER: "委员", Role.STAFF: "工作人员", Role.ADMIN: "管理员"}
+MEMBER_WORD = "委员"
+STAFF_WORDS = {"工作人员": Role.STAFF, "管理员": Role.ADMIN}
+ROLE_TEXT = {Role.MEMBER: MEMBER_WORD, Role.STAFF: "工作人员", Role.ADMIN: "管理员"}
+ROLE_SPLIT = re.compile(r"[、,，;；/＋+\s]+|兼")
+ROLE_FORMS = "委员、工作人员、管理员，或兼任时 委员、工作人员 / 委员、管理员"
 GENDERS = {"", "男", "女"}
 PHONE = re.compile(r"^1\d{10}$")
 COMMITTEE_SPLIT = re.compile(r"[、,，;；/\s]+")
@@ -43,6 +48,7 @@ class RosterRow:
     birthday: date | None
     birthday_lunar: bool
     role: Role
+    also_member: bool
 
 
 @dataclass
@@ -116,6 +122,30 @@ def _parse_birthday(text: str) -> tuple[date | None, bool]:
     return date(int(match[1]), int(match[2]), int(match[3])), lunar
 
 
+def parse_role(text: str) -> tuple[Role, bool]:
+    """角色 → (what the person may do, whether a staff person is also a 委员).
+
+    Empty means 委员. 管理员 includes 工作人员's rights, so `工作人员、管理员` is 管理员.
+    Raises ValueError on any other word.
+    """
+    words = {word for word in ROLE_SPLIT.split(text.strip()) if word} or {MEMBER_WORD}
+    unknown = words - {MEMBER_WORD, *STAFF_WORDS}
+    if unknown:
+        raise ValueError("、".join(sorted(unknown)))
+    staff_roles = {STAFF_WORDS[word] for word in words if word in STAFF_WORDS}
+    if not staff_roles:
+        return Role.MEMBER, False
+    role = Role.ADMIN if Role.ADMIN in staff_roles else Role.STAFF
+    return role, MEMBER_WORD in words
+
+
+def role_text(member: Member) -> str:
+    """The 角色 cell as export writes it (and import reads it back to the same row)."""
+    if member.role != Role.MEMBER and member.also_member:
+        return f"{MEMBER_WORD}、{ROLE_TEXT[member.role]}"
+    return ROLE_TEXT[member.role]
+
+
 def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]]:
     """Check every row; line numbers count the header as line 1, as a spreadsheet shows them."""
     parsed: list[RosterRow] = []
@@ -151,9 +181,11 @@ def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]
         except ValueError:
             birthday, lunar = None, False
             problems.append(f"生日「{row.get('生日', '')}」不是有效日期（例：1970-05-03 或 农历1970-05-03）")
-        role_text = row.get("角色", "").strip()
-        if role_text not in ROLE_NAMES:
-            problems.append(f"角色「{role_text}」未知（可填：委员、工作人员、管理员）")
+        role, also_member = Role.MEMBER, False
+        try:
+            role, also_member = parse_role(row.get("角色", ""))
+        except ValueError:
+            problems.append(f"角色「{row.get('角色', '').strip()}」未知（可填：{ROLE_FORMS}）")
         committees = tuple(c for c in COMMITTEE_SPLIT.split(row.get("专委会", "").strip()) if c)
         if problems:
             errors.append(f"第 {index} 行：" + "；".join(problems))
@@ -168,7 +200,8 @@ def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]
                 phone=phone,
                 birthday=birthday,
                 birthday_lunar=lunar,
-                role=ROLE_NAMES[role_text],
+                role=role,
+                also_member=also_member,
             )
         )
     return parsed, errors
@@ -203,6 +236,7 @@ FIELD_LABELS = {
     "birthday": "生日",
     "birthday_lunar": "生日",
     "role": "角色",
+    "also_member": "角色",
     "status": "状态",
     "committees": "专委会",
 }
@@ -217,6 +251,7 @@ def _values(row: RosterRow) -> dict[str, Any]:
         "birthday": row.birthday,
         "birthday_lunar": row.birthday_lunar,
         "role": row.role,
+        "also_member": row.also_member,
         "status": MemberStatus.ACTIVE,
     }
 
@@ -287,7 +322,10 @@ async def _upsert(row: RosterRow, committees: dict[str, Committee], report: Impo
         return None
     changed, committees_changed = await _differences(member, row)
     if changed:
+        was_member = member.is_member
         await Member.filter(id=member.id).update(**changed)
+        if was_member and not (row.role == Role.MEMBER or row.also_member):
+            await no_longer_expected(member.id)
     if committees_changed:
         await member.committees.clear()
         if row.committees:
@@ -297,6 +335,15 @@ async def _upsert(row: RosterRow, committees: dict[str, Committee], report: Impo
     else:
         report.unchanged += 1
     return member.id if member.is_staff and row.role == Role.MEMBER else None
+
+
+async def no_longer_expected(member_id: int) -> None:
+    """Someone who stops being a 委员 is no longer expected at activities still open: their rows
+    that nothing has happened to yet go (present, late, leave and absent stay as history)."""
+    open_ids = Activity.filter(status=ActivityStatus.OPEN).values_list("id", flat=True)
+    await Attendance.filter(
+        member_id=member_id, status=AttendanceStatus.PENDING, activity_id__in=Subquery(open_ids)
+    ).delete()
 
 
 async def import_file(path: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
@@ -318,7 +365,7 @@ async def export_rows() -> list[list[str]]:
                 "、".join(sorted(c.name for c in m.committees)),
                 m.phone or "",
                 birthday,
-                ROLE_TEXT[m.role],
+                role_text(m),
             ]
         )
     return table

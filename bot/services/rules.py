@@ -20,10 +20,10 @@ from bot import clock
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
+from bot.services import membership, tallies
 from bot.services import policy as policies
-from bot.services import tallies
 from bot.services.policy import CountRule, Policy, SubmissionRule
-from models import Consequence, ConsequenceStatus, Member, MemberStatus, Role, RuleReminder
+from models import Consequence, ConsequenceStatus, RuleReminder
 from models.assessment import CONSEQUENCE_LABELS
 
 
@@ -121,11 +121,7 @@ def _rule_context(rule: CountRule | SubmissionRule, year: int, count: int) -> di
 
 
 async def _staff_ids() -> list[int]:
-    return list(
-        await Member.filter(status=MemberStatus.ACTIVE, role__in=[Role.STAFF, Role.ADMIN]).values_list(
-            "id", flat=True
-        )
-    )
+    return await membership.staff_ids()
 
 
 async def _draft(finding: Finding, year: int, staff: list[int]) -> Consequence | None:

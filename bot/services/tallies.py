@@ -7,15 +7,16 @@ from typing import Any
 
 from tortoise.functions import Count
 
+from bot.services import membership
 from bot.services.progress import year_bounds
-from models import ActivityType, Attendance, Member, MemberStatus, Proposal, ProposalCosigner, Report, Role
+from models import ActivityType, Attendance, Proposal, ProposalCosigner, Report
 
 AttendanceTally = dict[int, Counter[tuple[ActivityType, str]]]
 
 
 async def assessed_members(member_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """Active members with the member role (staff are not assessed): id, name, sector."""
-    query = Member.filter(status=MemberStatus.ACTIVE, role=Role.MEMBER)
+    """Active 委员 (staff who are not 委员 are not assessed): id, name, sector."""
+    query = membership.members()
     if member_ids is not None:
         query = query.filter(id__in=member_ids)
     return list(await query.order_by("id").values("id", "name", "sector"))
@@ -26,7 +27,9 @@ async def attendance(
 ) -> AttendanceTally:
     """member id → Counter of (activity type, final status) for activities starting in `year`."""
     start, end = year_bounds(year)
-    query = Attendance.filter(activity__start_at__gte=start, activity__start_at__lt=end)
+    query = Attendance.filter(
+        membership.member_q("member"), activity__start_at__gte=start, activity__start_at__lt=end
+    )
     query = query.filter(status__in=list(statuses or ("present", "late", "leave", "absent")))
     if member_ids is not None:
         query = query.filter(member_id__in=member_ids)

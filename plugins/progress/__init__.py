@@ -2,7 +2,7 @@ from nonebot.plugin import PluginMetadata
 
 from bot.chat import Request, router
 from bot.render import render
-from bot.services import assessment, progress
+from bot.services import assessment, membership, progress
 from bot.services.actors import require_member
 from bot.services.errors import ServiceError
 
@@ -19,6 +19,7 @@ async def my_progress(req: Request) -> str:
     member = await require_member(req.sender)
     if not req.sender.is_private:
         raise ServiceError("common/private_only.j2")
+    membership.require_counted(member, own=True)
     p = await progress.for_member(member)
     standing, total = await assessment.own_standing(member.id, p.year)
     return render("progress/mine.j2", p=p, standing=standing, total=total)

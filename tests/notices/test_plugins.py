@@ -85,11 +85,11 @@ async def test_attend_then_the_staff_list(app: App, db, clock):
     expected_list = "\n".join(
         [
             f"#{activity.id}「提案工作座谈会」{start}",
-            "应到 4 人：确认出席 1 · 请假 1 · 未回复 2",
+            "应到 3 人：确认出席 1 · 请假 1 · 未回复 1",
             "确认出席：林建国",
             "请假：",
             "  王秀英（待审批）：出差在外",
-            "未回复：周文清、陈志强",
+            "未回复：陈志强",
         ]
     )
     await _talk(app, [(STAFF_QQ, f"确认名单 {activity.id}", expected_list)])
@@ -110,7 +110,7 @@ async def test_notice_to_a_committee_waits_for_confirmation(app: App, db, clock)
         [
             "【发送预览】",
             "对象：专委会「经济委」",
-            "接收：2 个（委员私信 2）",
+            "可送达：2 人（私信）",
             "内容：",
             "周五下午三点在二楼会议室开会",
             "",
@@ -135,8 +135,10 @@ async def test_notice_targets_and_numbers(app: App, db, clock):
     sender = factories.private(STAFF_QQ)
     counts = {}
     for args in ("全体 明天放假", "界别 教育界 内容", "名单 林建国、王秀英 内容", "群 123456 内容"):
-        counts[args.split(" ")[0]] = (await broadcasts.preview(sender, broadcasts.parse_notice(args))).total
-    assert counts == {"全体": 4, "界别": 2, "名单": 2, "群": 1}
+        counts[args.split(" ")[0]] = (
+            await broadcasts.preview(sender, broadcasts.parse_notice(args))
+        ).reach.total
+    assert counts == {"全体": 3, "界别": 2, "名单": 2, "群": 1}  # 全体: the 委员, not the staff
     batch, added = await broadcasts.send(sender, broadcasts.parse_notice("群 123456 今晚八点线上会议"))
     assert (batch, added) == ("B1", 1)
     group_row = await OutboxMessage.get(batch="B1")
@@ -168,7 +170,7 @@ async def test_notice_refusals(app: App, db, clock):
 async def test_cancel_sends_nothing(app: App, db, clock):
     await _people()
     preview = (
-        "【发送预览】\n对象：全体委员\n接收：4 个（委员私信 4）\n内容：\n明天放假\n\n"
+        "【发送预览】\n对象：全体委员\n可送达：3 人（私信）\n内容：\n明天放假\n\n"
         "回复「确认」发送，回复「取消」放弃。"
     )
     await _talk(
@@ -184,10 +186,10 @@ async def test_cancel_sends_nothing(app: App, db, clock):
 
 async def test_publish_asks_for_the_content_then_goes_to_members_and_groups(app: App, db, clock, monkeypatch):
     configure(monkeypatch, greeting_groups=["qq:5001"])
-    staff, a, b, c = await _people()
+    _staff, a, b, c = await _people()
     preview = (
         "【发送预览】\n刊物：《委员之声》2026年第6期\n对象：全体委员及各群"
-        "\n接收：5 个（委员私信 4，群 1）\n内容：\n本期聚焦乡村振兴。\n\n"
+        "\n可送达：3 人（私信），群 1 个\n内容：\n本期聚焦乡村振兴。\n\n"
         "回复「确认」发送，回复「取消」放弃。"
     )
     await _talk(
@@ -199,11 +201,11 @@ async def test_publish_asks_for_the_content_then_goes_to_members_and_groups(app:
                 "请发送《委员之声》「2026年第6期」的正文（发送「取消」放弃）。",
             ),
             (STAFF_QQ, "本期聚焦乡村振兴。", preview),
-            (STAFF_QQ, "确认", "已提交发送，编号 B1，共 5 条。发送「送达 B1」查看送达情况。"),
+            (STAFF_QQ, "确认", "已提交发送，编号 B1，共 4 条。发送「送达 B1」查看送达情况。"),
         ],
     )
     rows = await OutboxMessage.filter(batch="B1")
-    assert {recipient_of(r) for r in rows} == {MemberRecipient(m.id) for m in (staff, a, b, c)} | {
+    assert {recipient_of(r) for r in rows} == {MemberRecipient(m.id) for m in (a, b, c)} | {
         GroupRecipient("qq", "5001")
     }
     assert text_of(rows[0]) == "【《委员之声》】2026年第6期\n本期聚焦乡村振兴。"
@@ -219,7 +221,7 @@ async def test_publish_refused_to_a_member(app: App, db, clock):
 async def test_publish_with_the_content_in_the_same_message(app: App, db, clock):
     staff, a, b, c = await _people()
     preview = (
-        "【发送预览】\n刊物：《政协简报》第12期\n对象：全体委员及各群\n接收：4 个（委员私信 4）\n内容：\n"
+        "【发送预览】\n刊物：《政协简报》第12期\n对象：全体委员及各群\n可送达：3 人（私信）\n内容：\n"
         "区政协召开十届二次常委会议。\n\n回复「确认」发送，回复「取消」放弃。"
     )
     await _talk(

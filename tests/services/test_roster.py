@@ -84,3 +84,54 @@ async def test_export_round_trip(db, tmp_path):
     assert rows[2] == ["陈晓梅", "女", "教育界", "提案委、文史委", "13900000003", "农历1972-08-15", "委员"]
     again = await roster.import_file(out)
     assert again.unchanged == 3
+
+
+async def test_roles_for_people_who_are_both_and_unknown_roles(db, tmp_path):
+    rows = [
+        ["王芳", "女", "", "", "13900000005", "", "委员、工作人员"],
+        ["孙强", "男", "", "", "13900000006", "", "委员 兼 管理员"],
+        ["赵敏", "女", "", "", "13900000004", "", "工作人员，管理员"],
+        ["钱七", "男", "", "", "13900000007", "", "委员、主席"],
+    ]
+    bad = await roster.import_file(_csv(tmp_path / "bad.csv", rows))
+    assert bad.errors == [
+        "第 5 行：角色「委员、主席」未知"
+        "（可填：委员、工作人员、管理员，或兼任时 委员、工作人员 / 委员、管理员）"
+    ]
+    assert await Member.all().count() == 0
+    report = await roster.import_file(_csv(tmp_path / "good.csv", rows[:3]))
+    assert report.created == 3
+    people = {m.name: (m.role, m.also_member) for m in await Member.all()}
+    assert people == {"王芳": (Role.STAFF, True), "孙强": (Role.ADMIN, True), "赵敏": (Role.ADMIN, False)}
+    assert [row[6] for row in (await roster.export_rows())[1:]] == [
+        "委员、工作人员",
+        "委员、管理员",
+        "管理员",
+    ]
+
+
+async def test_someone_who_stops_being_a_member_is_no_longer_expected(db, tmp_path, clock):
+    from datetime import timedelta
+
+    from bot.services import activities
+    from models import Attendance, AttendanceStatus
+    from tests import factories
+
+    rows = [
+        ["林建国", "男", "", "", "13900000002", "", "委员"],
+        ["王芳", "女", "", "", "13900000005", "", "委员"],
+    ]
+    await roster.import_file(_csv(tmp_path / "a.csv", rows))
+    wang = await Member.get(name="王芳")
+    held = await factories.activity(title="上月的会", starts_in=timedelta(minutes=5))
+    await activities.close(held.id, "test")
+    coming = await factories.activity(title="下月的会", starts_in=timedelta(days=30))
+    rows[1][6] = "工作人员"
+    report = await roster.import_file(_csv(tmp_path / "b.csv", rows))
+    assert report.updated == 1
+    assert not await Attendance.filter(activity=coming, member=wang).exists()
+    history = await Attendance.get(activity=held, member=wang)
+    assert history.status == AttendanceStatus.ABSENT  # what happened stays
+    rows[1][6] = "委员、工作人员"
+    await roster.import_file(_csv(tmp_path / "c.csv", rows))
+    assert (await Member.get(id=wang.id)).also_member
