@@ -108,3 +108,13 @@ async def test_only_admins_change_roles_and_demotion_ends_sessions(db, clock):
     await members.set_role(as_admin, staff.id, Role.MEMBER)
     assert (await Member.get(id=staff.id)).role == Role.MEMBER
     assert await console_auth.authenticate(signed.cookie) is None
+
+
+async def test_a_member_made_staff_on_the_web_is_no_longer_expected(db, clock):
+    admin = await factories.member("周文清", role=Role.ADMIN)
+    member = await factories.member("林建国")
+    activity = await factories.activity(starts_in=timedelta(days=1))
+    assert await Attendance.filter(activity_id=activity.id, member_id=member.id).exists()
+    as_admin = Actor(sender=console_auth.web_sender(admin.id), member=admin)
+    await members.set_role(as_admin, member.id, Role.STAFF)
+    assert not await Attendance.filter(activity_id=activity.id, member_id=member.id).exists()
