@@ -34,6 +34,15 @@ def fmt_date(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+TYPED_ECHO_MAX = 20
+
+
+def typed(value: object, limit: int = TYPED_ECHO_MAX) -> str:
+    """What a person typed, quoted back in a refusal: at most `limit` characters, then "…"."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -46,6 +55,7 @@ def environment() -> Environment:
     )
     env.filters["dt"] = fmt_datetime
     env.filters["d"] = fmt_date
+    env.filters["typed"] = typed
     return env
 
 

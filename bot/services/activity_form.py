@@ -10,7 +10,7 @@ from bot.input_text import fold, is_blank, is_number
 from bot.services import membership
 from bot.services.activities import ActivityDraft, check_listed
 from bot.services.errors import ServiceError
-from bot.services.parsing import ACTIVITY_TYPES, parse_activity_type, parse_local_datetime
+from bot.services.parsing import ACTIVITY_TYPES, fits, parse_activity_type, parse_local_datetime
 from models import Audience, Committee, Member, MemberStatus
 
 NONE_WORDS = {"无", "没有", "不需要", "不用", "否", "-"}
@@ -61,17 +61,18 @@ async def _audience(draft: ActivityDraft, text: str) -> None:
     if head in {"全体", "全体委员", "所有人"}:
         draft.audience, draft.audience_value = Audience.ALL, ""
     elif head in {"专委会", "专门委员会"} and rest:
-        if not await Committee.filter(name=rest).exists():
+        if not fits(Committee, "name", rest) or not await Committee.filter(name=rest).exists():
             names = await Committee.all().order_by("name").values_list("name", flat=True)
             raise ServiceError("activity/unknown_committee.j2", name=rest, names=names)
         draft.audience, draft.audience_value = Audience.COMMITTEE, rest
     elif head == "界别" and rest:
-        if not await membership.members().filter(sector=rest).exists():
+        if not fits(Member, "sector", rest) or not await membership.members().filter(sector=rest).exists():
             raise ServiceError("activity/unknown_sector.j2", name=rest)
         draft.audience, draft.audience_value = Audience.SECTOR, rest
     elif head in {"名单", "指定"} and rest:
         names = [n for n in SPLIT.split(rest) if n]
-        found = await Member.filter(name__in=names, status=MemberStatus.ACTIVE).values_list("id", "name")
+        known = [name for name in names if fits(Member, "name", name)]
+        found = await Member.filter(name__in=known, status=MemberStatus.ACTIVE).values_list("id", "name")
         missing = sorted(set(names) - {name for _, name in found})
         if missing:
             raise ServiceError("activity/unknown_names.j2", names=missing)

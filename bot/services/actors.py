@@ -10,7 +10,7 @@ from bot.input_text import fold, is_number
 from bot.sender import Sender
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
-from bot.services.parsing import parse_number
+from bot.services.parsing import fits, parse_number
 from models import Member, MemberStatus
 
 PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "console": "控制台", "web": "网页后台"}
@@ -130,10 +130,12 @@ async def find_member(query: str) -> Member:
         found = await Member.filter(id=int(query)).first()
         if found is not None:
             return found
-    if is_number(query):
+    if is_number(query) and fits(Member, "phone", query):
         found = await Member.filter(phone=query).first()
         if found is not None:
             return found
+    if not fits(Member, "name", query):
+        raise ServiceError("common/member_not_found.j2", query=query)
     matches = await Member.filter(name=query, status=MemberStatus.ACTIVE).limit(5)
     if not matches:
         raise ServiceError("common/member_not_found.j2", query=query)

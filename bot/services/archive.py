@@ -14,7 +14,7 @@ from bot.services import assessment, audit, export, membership, rules
 from bot.services.actors import Actor, find_member
 from bot.services.assessment import Standing
 from bot.services.errors import ServiceError
-from bot.services.parsing import read_number
+from bot.services.parsing import fits, read_number
 from bot.services.review import pending
 from models import Committee, Consequence, ConsequenceStatus, Member
 
@@ -47,7 +47,7 @@ async def ranking(actor: Actor, args: str, *, recent: bool = False) -> Ranking:
     name = name.strip()
     await audit.record(actor.label, "ranking_view", f"year:{year}")
     if head in ("专委会", "委员会"):
-        if not await Committee.filter(name=name).exists():
+        if not fits(Committee, "name", name) or not await Committee.filter(name=name).exists():
             raise ServiceError("archive/unknown_committee.j2", committee=name)
         group = result.in_committee(name)
         return Ranking(year, f"专委会「{name}」", group, len(group), committee=name)
@@ -71,8 +71,16 @@ class Watchlist:
     confirmed: int
 
 
+def only_year(args: str, command: str) -> int:
+    """`<command> [年份]`: the year, or this year; anything else is a usage question, not ignored."""
+    year, rest = split_year(args)
+    if rest:
+        raise ServiceError("archive/year_usage.j2", command=command)
+    return year
+
+
 async def watchlist(actor: Actor, args: str) -> Watchlist:
-    year, _ = split_year(args)
+    year = only_year(args, "预警")
     found = await rules.findings(year)
     drafts = await pending()
     confirmed = await Consequence.filter(year=year, status=ConsequenceStatus.CONFIRMED).count()
@@ -87,7 +95,7 @@ async def watchlist(actor: Actor, args: str) -> Watchlist:
 
 
 async def unfinished(actor: Actor, args: str) -> tuple[int, list[Standing], int]:
-    year, _ = split_year(args)
+    year = only_year(args, "未完成")
     result = await assessment.assess(year)
     await audit.record(actor.label, "unfinished_view", f"year:{year}")
     missing = [s for s in result.standings if s.missing]
@@ -111,7 +119,7 @@ def export_dir() -> str:
 
 
 async def export_year(actor: Actor, args: str) -> tuple[int, str]:
-    year, _ = split_year(args)
+    year = only_year(args, "导出档案")
     stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")
     path = await export.year_archive(year, f"{export_dir()}/实绩档案-{year}-{stamp}.xlsx")
     await audit.record(actor.label, "archive_export", f"year:{year}")

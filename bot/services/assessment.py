@@ -151,6 +151,11 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
             Record.filter(counted, scope, year=year), "member_id", "kind", "visit_type"
         )
 
+    # Only assessed members are scored: a staff member's or a former member's own records are skipped.
+    reports, proposals, records, counted_records = (
+        [row for row in rows if row["member_id"] in standings]
+        for rows in (reports, proposals, records, counted_records)
+    )
     attendance_items = [
         (
             (type_, status),

@@ -26,6 +26,7 @@ from bot.services.actors import require_staff
 from bot.services.delivery_report import NAMES_SHOWN
 from bot.services.errors import ServiceError
 from bot.services.greetings import known_groups
+from bot.services.parsing import fits
 from models import Committee, Member, MemberStatus, OutboxMessage
 
 CONTENT_MAX = 2000
@@ -134,16 +135,17 @@ async def _members(plan: Plan) -> list[int]:
     if plan.audience in ("all", "publication"):
         query = active
     elif plan.audience == "committee":
-        if not await Committee.filter(name=plan.value).exists():
+        if not fits(Committee, "name", plan.value) or not await Committee.filter(name=plan.value).exists():
             names = await Committee.all().order_by("name").values_list("name", flat=True)
             raise ServiceError("activity/unknown_committee.j2", name=plan.value, names=list(names))
         query = active.filter(committees__name=plan.value)
     elif plan.audience == "sector":
-        if not await active.filter(sector=plan.value).exists():
+        if not fits(Member, "sector", plan.value) or not await active.filter(sector=plan.value).exists():
             raise ServiceError("activity/unknown_sector.j2", name=plan.value)
         query = active.filter(sector=plan.value)
     elif plan.audience == "list":
-        rows = await Member.filter(name__in=plan.names, status=MemberStatus.ACTIVE).values_list("id", "name")
+        names = [name for name in plan.names if fits(Member, "name", name)]
+        rows = await Member.filter(name__in=names, status=MemberStatus.ACTIVE).values_list("id", "name")
         by_name: dict[str, list[int]] = {}
         for member_id, name in rows:
             by_name.setdefault(name, []).append(member_id)

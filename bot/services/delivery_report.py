@@ -13,6 +13,7 @@ from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberReci
 from bot.input_text import fold, is_number
 from bot.services import membership
 from bot.services.errors import ServiceError
+from bot.services.parsing import fits
 from models import Member, OutboxMessage, OutboxStatus
 
 PENDING_STATES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
@@ -60,7 +61,7 @@ async def find_batch(text: str) -> str:
     if is_number(typed):
         candidates.append(f"B{typed}")
     for candidate in dict.fromkeys(candidates):
-        if await OutboxMessage.filter(batch=candidate).exists():
+        if fits(OutboxMessage, "batch", candidate) and await OutboxMessage.filter(batch=candidate).exists():
             return candidate
     raise ServiceError("delivery/batch_not_found.j2", batch=typed)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from tortoise.models import Model
+
 from bot import clock
 from bot.input_text import fold, is_number
 from bot.services.errors import ServiceError
@@ -107,6 +109,14 @@ def read_number(text: str) -> int | None:
     if not is_number(cleaned) or len(cleaned) > NUMBER_DIGITS_MAX:
         return None
     return int(cleaned)
+
+
+def fits(model: type[Model], field: str, value: str) -> bool:
+    """Whether typed text could be stored in `model.field`, and so match it. tortoise refuses even to
+    filter a text column by a longer value (ValidationError), so a lookup by what a person typed
+    asks this first, and a value that cannot fit is simply not found."""
+    max_length = getattr(model._meta.fields_map[field], "max_length", None)
+    return max_length is None or len(value) <= max_length
 
 
 def parse_number(text: str, *, what: str = "编号") -> int:

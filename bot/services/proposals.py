@@ -13,7 +13,7 @@ from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
 from bot.input_text import Arguments, as_arguments, fold, is_blank
 from bot.services.errors import ServiceError
-from bot.services.parsing import parse_number
+from bot.services.parsing import fits, parse_number
 from models import Member, MemberStatus, Proposal, ProposalCosigner, ProposalProgress, ProposalStage
 from models.proposals import PROPOSAL_STAGE_LABELS
 
@@ -91,6 +91,8 @@ async def find(number: str) -> Proposal:
     text = fold(number)
     if not text:
         raise ServiceError("proposal/progress_usage.j2")
+    if not fits(Proposal, "number", text):
+        raise ServiceError("proposal/not_found.j2", number=text)
     query = Proposal.filter(number=text)
     if text[:1] == "#":
         query = Proposal.filter(id=parse_number(text, what="提案编号"))

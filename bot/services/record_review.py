@@ -14,7 +14,7 @@ from bot.delivery.recipients import MemberRecipient
 from bot.input_text import fold
 from bot.services.actors import Actor
 from bot.services.errors import ServiceError
-from bot.services.parsing import parse_number
+from bot.services.parsing import fits, parse_number
 from models import Record, Report, ReportReview, ReportStatus
 from models.record import RECORD_KIND_LABELS, REPORT_STATUS_LABELS
 
@@ -47,6 +47,8 @@ async def find_report(reference: str) -> Report:
     if not text:
         raise ServiceError("review/report_usage.j2")
     if text.startswith("SQ"):
+        if not fits(Report, "reference", text):
+            raise ServiceError("review/report_not_found.j2", reference=text)
         query = Report.filter(reference=text)
     else:
         query = Report.filter(id=parse_number(text, what="社情民意编号"))
