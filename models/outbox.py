@@ -42,6 +42,9 @@ class OutboxMessage(Model):
     attempted_at = fields.DatetimeField(null=True, description="last hand-over to a platform began")
     channel = fields.CharField(max_length=16, default="", description="platform it went out on")
     last_error = fields.CharField(max_length=255, default="")
+    route: list[dict[str, str]] | None = fields.JSONField(
+        null=True, description="each channel and way tried, with its outcome (when more than one, or refused)"
+    )
     sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

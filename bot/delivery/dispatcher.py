@@ -32,7 +32,7 @@ from loguru import logger
 
 from bot import clock
 from bot.config import get_settings
-from bot.delivery import channels, quiet, store
+from bot.delivery import channels, quiet, sending, store, trail
 from bot.delivery.channels.base import limits_of
 from bot.delivery.lanes import DailyCap, Item, Lane
 from bot.delivery.pacing import Monotonic, Pacer, Sleep
@@ -110,11 +110,15 @@ class Dispatcher:
         settings = get_settings()
         quiet_end = quiet.quiet_until(now)
         unreachable: list[int] = []
+        refused: list[tuple[Job, str]] = []  # every channel the member has refused this message
         offline: list[int] = []
         held: list[int] = []
         per_lane: dict[str, list[Item]] = {}
         for job in jobs:
             candidates = routes[job.id]
+            if not candidates and trail.refused_platforms(job.route):
+                refused.append((job, trail.reasons(job.route or [])))
+                continue
             if not candidates:
                 unreachable.append(job.id)
                 continue
@@ -133,12 +137,14 @@ class Dispatcher:
             status=OutboxStatus.UNREACHABLE,
             last_error="no bound channel",
         )
+        if refused:
+            await sending.fail_unsent(self.owner, refused)
         if held:
             await store.release(self.owner, held, quiet_end, "quiet hours")  # type: ignore[arg-type]
         if offline:
             delay = timedelta(seconds=settings.delivery_offline_retry_seconds)
             await store.release(self.owner, offline, now + delay, "channel offline")
-        lost = set(unreachable)
+        lost = set(unreachable) | {job.id for job, _ in refused}
         self._done([job for job in jobs if job.id in lost])
         return len(jobs), per_lane
 

@@ -147,6 +147,7 @@ class _InsertRows:
             "attempted_at": None,
             "channel": "",
             "last_error": "",
+            "route": None,
             "sent_at": None,
             "created_at": self.now,
         }

@@ -1,7 +1,8 @@
 """Routing: where each claimed row can go, in order, looked up for a whole claim at once.
 
 A member is reached on their bound identities in `settings.delivery_order`, skipping platforms that
-have no registered channel. A member with no such identity is unreachable (reported to staff).
+have no registered channel and those that already refused this message (its route, see
+`bot.delivery.trail`). A member with no bound identity at all is unreachable (reported to staff).
 A group or single account has exactly one route.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from bot.config import get_settings
-from bot.delivery import channels
+from bot.delivery import channels, trail
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
 from bot.delivery.store import Job
 from models import Identity
@@ -77,7 +78,9 @@ async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
     for job in jobs:
         recipient = job.recipient
         if isinstance(recipient, MemberRecipient):
-            result[job.id] = _member_routes(bound.get(recipient.member_id, {}), order, registered)
+            routes = _member_routes(bound.get(recipient.member_id, {}), order, registered)
+            refused = trail.refused_platforms(job.route)
+            result[job.id] = [route for route in routes if route.platform not in refused]
         elif isinstance(recipient, GroupRecipient):
             ok = recipient.platform in registered
             result[job.id] = [Route(recipient.platform, True, recipient.group_id)] if ok else []

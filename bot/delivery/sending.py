@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -11,9 +12,8 @@ from datetime import datetime, timedelta
 from loguru import logger
 
 from bot.config import get_settings
-from bot.delivery import channels
+from bot.delivery import channels, trail
 from bot.delivery.channels.base import (
-    FALLBACK_CODES,
     NEEDS_FALLBACK,
     NO_FALLBACK,
     FallbackChannel,
@@ -34,6 +34,7 @@ class Outcome:
     job: Job
     platform: str
     result: SendResult
+    route: list[trail.Step] | None = None  # kept on the row when it says more than `platform`
 
 
 async def _call(route: Route, text: str) -> SendResult:
@@ -53,7 +54,9 @@ async def _fallback(route: Route, job: Job, text: str) -> SendResult | None:
     channel = channels.get(route.platform)
     if route.group or not isinstance(channel, FallbackChannel):
         return None
-    message = OutgoingText(text=text, template=job.template, context=job.context, kind=job.kind)
+    message = OutgoingText(
+        text=text, template=job.template, context=job.context, kind=job.kind, outbox_id=job.id
+    )
     try:
         return await channel.send_fallback(route.address, message)
     except Exception as exc:
@@ -62,21 +65,30 @@ async def _fallback(route: Route, job: Job, text: str) -> SendResult | None:
 
 
 async def deliver(job: Job, routes: Sequence[Route], text: str) -> Outcome:
-    """Try the routes in order; move on only when a channel says it needs another way."""
+    """Try the routes in order. A channel that needs another way gets its fallback first; a member's
+    message refused by a channel (fallback included) moves on to their next bound channel."""
+    steps: list[trail.Step] = list(job.route or [])
     last: Outcome | None = None
     for route in routes:
         result = await _call(route, text)
+        steps.append(trail.step(route.platform, result, "text"))
         if result.outcome == SendOutcome.REJECTED and result.code in NEEDS_FALLBACK:
             fallback = await _fallback(route, job, text)
-            if fallback is not None and fallback.code == NO_FALLBACK:
-                # nothing else to try on this channel: staff should read why the message itself failed
-                fallback = SendResult(fallback.outcome, f"{result.detail}; {fallback.detail}", NO_FALLBACK)
-            result = fallback or result
+            if fallback is not None and fallback.code != NO_FALLBACK:
+                steps.append(trail.step(route.platform, fallback, "fallback"))
+                result = fallback
+            elif fallback is not None:  # nothing else on this channel: staff read why the message failed
+                result = SendResult(fallback.outcome, f"{result.detail}; {fallback.detail}", NO_FALLBACK)
+                steps[-1] = trail.step(route.platform, result, "text")
         last = Outcome(job, route.platform, result)
         may_try_next = isinstance(job.recipient, MemberRecipient)
-        if not (may_try_next and result.outcome == SendOutcome.REJECTED and result.code in FALLBACK_CODES):
-            return last
+        if not (may_try_next and result.outcome == SendOutcome.REJECTED):
+            break
     assert last is not None, "deliver() needs at least one route"
+    if trail.worth_keeping(steps):
+        last.route = steps
+        if last.result.outcome == SendOutcome.REJECTED and len(steps) > 1:  # every way refused: every reason
+            last.result = SendResult(last.result.outcome, trail.reasons(steps), last.result.code)
     return last
 
 
@@ -87,9 +99,10 @@ def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedel
 
 
 async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict[OutboxStatus, int]:
-    """Write the outcomes: one UPDATE per (state, platform, reason) group; retries row by row."""
+    """Write the outcomes: one UPDATE per (state, platform, reason, route) group; retries row by row."""
     max_attempts = get_settings().delivery_max_attempts
-    groups: dict[tuple[OutboxStatus, str, str], list[int]] = defaultdict(list)
+    groups: dict[tuple[OutboxStatus, str, str, str], list[int]] = defaultdict(list)
+    routes: dict[str, list[trail.Step] | None] = {"": None}
     counts: dict[OutboxStatus, int] = defaultdict(int)
     for item in outcomes:
         result = item.result
@@ -110,17 +123,22 @@ async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict
                 channel=item.platform,
                 due_at=now + backoff(attempts),
                 last_error=detail,
+                route=item.route,
             )
             counts[OutboxStatus.PENDING] += 1
             continue
         else:
             status = OutboxStatus.FAILED
-        groups[(status, item.platform, detail)].append(item.job.id)
+        route_key = json.dumps(item.route, ensure_ascii=False, sort_keys=True) if item.route else ""
+        routes[route_key] = item.route
+        groups[(status, item.platform, detail, route_key)].append(item.job.id)
         counts[status] += 1
-    for (status, platform, detail), ids in groups.items():
+    for (status, platform, detail, route_key), ids in groups.items():
         fields: dict[str, object] = {"status": status, "channel": platform, "last_error": detail}
         if status == OutboxStatus.SENT:
             fields["sent_at"] = now
+        if route_key:
+            fields["route"] = routes[route_key]
         await finish(owner, ids, from_states=_IN_FLIGHT, **fields)
     return dict(counts)
 

@@ -28,7 +28,18 @@ from bot.delivery.recipients import Recipient
 from models import OutboxMessage, OutboxStatus
 
 OPEN_STATES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
-_FIELDS = ("id", "recipient", "template", "context", "kind", "batch", "urgent", "attempts", "due_at")
+_FIELDS = (
+    "id",
+    "recipient",
+    "template",
+    "context",
+    "kind",
+    "batch",
+    "urgent",
+    "attempts",
+    "due_at",
+    "route",
+)
 
 
 @dataclass(slots=True)
@@ -44,6 +55,7 @@ class Job:
     urgent: bool
     attempts: int
     due_at: datetime
+    route: list[dict[str, str]] | None = None  # the channels tried before (`bot.delivery.trail`)
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> Job:

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from tortoise.functions import Count
+
 from bot import clock
 from bot.delivery import dispatcher, outbox, recipients
 from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient
@@ -23,10 +25,12 @@ NAMES_SHOWN = 50  # names a reply lists before "等 N 人" (templates/common/nam
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One recipient whose message did not (certainly) arrive, by name, with the reason."""
+    """One recipient whose message did not (certainly) arrive, by name, with the reason; `route`
+    holds the ways tried (`bot.delivery.trail` steps) when there were several."""
 
     name: str
     reason: str = ""
+    route: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -38,6 +42,9 @@ class BatchStatus:
     failed: list[Problem] = field(default_factory=list)
     unknown: list[Problem] = field(default_factory=list)
     unreachable: list[Problem] = field(default_factory=list)
+    channels: list[tuple[str, int]] = field(default_factory=list)  # delivered, per channel
+    rerouted: list[Problem] = field(default_factory=list)  # delivered another way than the first
+    rerouted_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +104,34 @@ async def batch_status(batch: str) -> BatchStatus:
             status__in=[OutboxStatus.FAILED, OutboxStatus.UNKNOWN, OutboxStatus.UNREACHABLE],
         )
         .order_by("id")
-        .values_list("status", "recipient", "last_error")
+        .values_list("status", "recipient", "last_error", "route")
     )
-    names = await _names([recipient for _, recipient, _ in problems])
+    names = await _names([recipient for _, recipient, _, _ in problems])
     buckets = {
         OutboxStatus.FAILED: status.failed,
         OutboxStatus.UNKNOWN: status.unknown,
         OutboxStatus.UNREACHABLE: status.unreachable,
     }
-    for (state, _, error), name in zip(problems, names, strict=True):
-        buckets[OutboxStatus(state)].append(Problem(name, error))
+    for (state, _, error, route), name in zip(problems, names, strict=True):
+        buckets[OutboxStatus(state)].append(Problem(name, error, tuple(route or ())))
+    await _routes(status)
     return status
+
+
+async def _routes(status: BatchStatus, shown: int = 20) -> None:
+    """Which channels delivered the batch, and who got it another way than the first, and why."""
+    delivered = OutboxMessage.filter(batch=status.batch, status=OutboxStatus.SENT)
+    status.channels = sorted(
+        await delivered.annotate(n=Count("id")).group_by("channel").values_list("channel", "n"),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    rerouted = delivered.filter(route__not_isnull=True)
+    status.rerouted_total = await rerouted.count()
+    rows = await rerouted.order_by("id").limit(shown).values_list("recipient", "route")
+    names = await _names([recipient for recipient, _ in rows])
+    status.rerouted = [
+        Problem(name, route=tuple(route)) for (_, route), name in zip(rows, names, strict=True)
+    ]
 
 
 async def _count_by_status(batch: str) -> Counter[OutboxStatus]:
@@ -116,7 +140,8 @@ async def _count_by_status(batch: str) -> Counter[OutboxStatus]:
 
 
 async def resend_failed(batch: str) -> Resent:
-    """Put the batch's FAILED rows back in the queue. Unknown rows stay: they may have arrived."""
+    """Put the batch's FAILED rows back in the queue, every channel to be tried again from the first.
+    Unknown rows stay: they may have arrived."""
     status = await batch_status(batch)
     requeued = await OutboxMessage.filter(batch=batch, status=OutboxStatus.FAILED).update(
         status=OutboxStatus.PENDING,
@@ -125,6 +150,7 @@ async def resend_failed(batch: str) -> Resent:
         claimed_by="",
         claimed_at=None,
         last_error="",
+        route=None,
     )
     if requeued:
         dispatcher.wake()

@@ -13,12 +13,13 @@ from datetime import timedelta
 from loguru import logger
 
 from bot import clock
+from bot.delivery import receipts
 from bot.sender import Sender
 from bot.services import activities, checkin
 from bot.services.actors import forget_account
 from bot.services.errors import ServiceError
 from bot.services.parsing import read_number
-from models import Identity, Member, MemberStatus, OutboxMessage, OutboxStatus, WechatTemplateSend
+from models import Identity, Member, MemberStatus, WechatTemplateSend
 from models.activity import ActivityStatus
 
 CHECKIN_SCENE = "checkin:"
@@ -85,14 +86,13 @@ async def scan_checkin(sender: Sender, activity_id: int) -> checkin.CheckInResul
 
 
 async def template_receipt(msgid: str, status: str) -> bool:
-    """Record TEMPLATESENDJOBFINISH; a refused delivery fails the outbox row it came from."""
+    """Record TEMPLATESENDJOBFINISH. A failed one ("failed:user block", "failed:system failed")
+    continues the notice's route to the member's next channel, or fails it with the reason."""
     send = await WechatTemplateSend.filter(msgid=msgid).first()
     if send is None:
         logger.info("wechat: receipt for unknown template msgid {}: {}", msgid, status)
         return False
     await WechatTemplateSend.filter(id=send.id).update(status=status[:64], finished_at=clock.now())
     if send.outbox_id is not None and status != "success":
-        await OutboxMessage.filter(id=send.outbox_id).update(
-            status=OutboxStatus.FAILED, last_error=f"template receipt: {status}"[:255]
-        )
+        await receipts.undelivered(send.outbox_id, "wechat", "template", status)
     return True

@@ -50,7 +50,7 @@ async def test_status_counts_and_names(db, clock, registry):
     assert [p.name for p in status.unknown] == ["陈志远"]
     assert [p.name for p in status.unreachable] == ["赵无绑"]
     text = render("delivery/status.j2", s=status)
-    assert "已送达 1，待发送 0，失败 1，状态不明 1，无法联系 1" in text
+    assert "已送达 1（QQ 1），待发送 0，失败 1，状态不明 1，无法联系 1" in text
     assert "王海燕（retcode 100: 账号可能被风控）" in text and "赵无绑" in text and "补发 7" in text
 
 

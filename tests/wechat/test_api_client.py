@@ -176,7 +176,7 @@ async def test_template_send_and_its_receipt(db, clock, fake, monkeypatch):
     await send.refresh_from_db()
     await row.refresh_from_db()
     assert send.status == "failed:user block" and send.finished_at is not None
-    assert (row.status, row.last_error) == (OutboxStatus.FAILED, "template receipt: failed:user block")
+    assert (row.status, row.last_error) == (OutboxStatus.FAILED, "wechat template: failed:user block")
 
 
 async def test_outside_the_window_a_notice_falls_back_to_its_template(db, clock, fake, monkeypatch):

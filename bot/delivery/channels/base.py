@@ -25,11 +25,15 @@ The dispatcher then
 1. calls the channel's optional fallback hook `send_fallback(account_id, message: OutgoingText)` if it
    has one (e.g. WeChat: the template message configured for `message.kind`); its result counts as the
    result of this channel, and `REJECTED` with `code=NO_FALLBACK` means "no template for this kind";
-2. if that is missing or also refused with one of these codes or `NO_FALLBACK`, tries the member's next
-   bound channel in `settings.delivery_order`;
-3. if no channel is left, the row fails with the last channel's reason.
+2. if that is missing or refused for any reason, tries the member's next bound channel in
+   `settings.delivery_order`;
+3. if no channel is left, the row fails with every channel's reason.
 
-Only member recipients have a "next channel"; a group or a single account fails with the reason.
+Any other `REJECTED` also moves a member's message on to their next bound channel: refused on one
+channel is not refused by the person. Each try is recorded in the row's route (`bot.delivery.trail`),
+which 送达 shows. Only member recipients have a "next channel"; a group or a single account fails with
+the reason. A channel whose platform reports later that an accepted message was not delivered (a
+failed receipt) calls `bot.delivery.receipts.undelivered`, which continues the route the same way.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class SendResult:
     outcome: SendOutcome
     detail: str = ""
     code: str = ""  # a machine-readable reason (WINDOW_CLOSED, NO_FALLBACK, a platform code)
+    via: str = ""  # how the channel sent it when it has several ways ("text", "template"), for 送达
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,7 @@ class OutgoingText:
     template: str
     context: dict[str, Any]
     kind: str
+    outbox_id: int | None = None  # the row it delivers, for a receipt that comes back later
 
 
 class Channel(Protocol):

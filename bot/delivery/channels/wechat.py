@@ -27,9 +27,12 @@ OUTCOMES = {
 }
 
 
-def result_of(error: WechatApiError) -> SendResult:
+TEXT, TEMPLATE = "text", "template"  # the two ways (`SendResult.via`), shown apart in 送达
+
+
+def result_of(error: WechatApiError, via: str = TEXT) -> SendResult:
     # the error kinds' values are the dispatcher's reason codes (window_closed, window_quota, …)
-    return SendResult(OUTCOMES[error.kind], str(error), error.kind.value)
+    return SendResult(OUTCOMES[error.kind], str(error), error.kind.value, via)
 
 
 def template_data(text: str) -> dict[str, str]:
@@ -67,20 +70,18 @@ class WechatChannel:
                     outcome = result.outcome
                     if outcome == SendOutcome.RETRYABLE:
                         outcome = SendOutcome.UNKNOWN
-                    return SendResult(outcome, f"part {number + 1}/{len(pieces)}: {error}")
+                    return SendResult(outcome, f"part {number + 1}/{len(pieces)}: {error}", via=TEXT)
                 return result
-        return SendResult(SendOutcome.SENT)
+        return SendResult(SendOutcome.SENT, via=TEXT)
 
     async def send_to_group(self, group_id: str, text: str) -> SendResult:
         return SendResult(SendOutcome.REJECTED, "the official account has no group chats")
 
     async def send_fallback(self, account_id: str, message: OutgoingText) -> SendResult:
         """Outside the 48-hour window: the template message configured for this kind of notice."""
-        if not get_settings().wechat_template_ids.get(message.kind):
-            return SendResult(
-                SendOutcome.REJECTED, f"no template configured for {message.kind!r}", NO_FALLBACK
-            )
-        return await self.send_template(account_id, message.kind, template_data(message.text))
+        return await self.send_template(
+            account_id, message.kind, template_data(message.text), outbox_id=message.outbox_id
+        )
 
     async def send_template(
         self,
@@ -94,14 +95,15 @@ class WechatChannel:
         """A template message for a notice kind (template id from WECHAT_TEMPLATE_IDS)."""
         template_id = get_settings().wechat_template_ids.get(kind)
         if not template_id:
-            return SendResult(SendOutcome.REJECTED, f"no template configured for {kind!r}")
+            reason = f"no template configured for {kind!r}"
+            return SendResult(SendOutcome.REJECTED, reason, NO_FALLBACK, TEMPLATE)
         try:
             msgid = await self.api.send_template(openid, template_id, data, url)
         except WechatApiError as error:
-            return result_of(error)
+            return result_of(error, TEMPLATE)
         if msgid:
             await WechatTemplateSend.create(
                 msgid=msgid, openid=openid, template_id=template_id, outbox_id=outbox_id, sent_at=clock.now()
             )
         logger.info("wechat: template {} sent to {} as msgid {}", kind, openid, msgid)
-        return SendResult(SendOutcome.SENT, f"msgid {msgid}")
+        return SendResult(SendOutcome.SENT, f"msgid {msgid}", via=TEMPLATE)
