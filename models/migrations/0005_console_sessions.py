@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_utc_times')]
+    dependencies = [('models', '0004_outbox_route')]
 
     initial = False
 
