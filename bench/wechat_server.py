@@ -39,7 +39,7 @@ def add_bare_route() -> None:
 
 
 def add_echo_command() -> None:
-    @router.command("回声")
+    @router.command("回声", usage="回声 <文字>", summary="基准测试用", doc="benchmark only", listed=False)
     async def _echo(req: Request) -> str:
         return req.args
 

@@ -134,6 +134,20 @@ def install_hooks() -> None:
     driver.on_shutdown(bootstrap.shutdown)
 
 
+def check_driver(settings: Settings) -> None:
+    """The NoneBot driver must serve HTTP/WebSocket for OneBot and WeChat, and make HTTP calls for
+    WeChat's API (`nb run` takes it from DRIVER in .env, `python -m bot` sets it)."""
+    from nonebot.drivers import ASGIMixin, HTTPClientMixin
+
+    driver = nonebot.get_driver()
+    serves = isinstance(driver, ASGIMixin) or not (settings.enable_onebot or settings.enable_wechat)
+    calls = isinstance(driver, HTTPClientMixin) or not settings.enable_wechat
+    if not (serves and calls):
+        raise ConfigurationError(
+            f"DRIVER={driver.type!r}: expected ~fastapi+~aiohttp (set DRIVER=~fastapi+~aiohttp in .env)"
+        )
+
+
 def create(settings: Settings | None = None) -> None:
     """Initialise NoneBot with everything; `nonebot.run()` then serves.
 
@@ -146,7 +160,5 @@ def create(settings: Settings | None = None) -> None:
             raise ConfigurationError(str(error)) from None
     check_settings(settings)
     nonebot.init(**nonebot_options(settings))
-    register_adapters(settings)
-    load_plugins(settings=settings)
-    install_console(settings)
-    install_hooks()
+    nonebot.load_plugin("bot.plugin")  # adapters, channels, start-up hooks, the command matchers
+    nonebot.load_all_plugins(enabled_plugin_modules(settings), [])

@@ -18,11 +18,12 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from loguru import logger
 from nonebot.adapters import Bot, Event
-from nonebot.plugin import on_message
+from nonebot.plugin import PluginMetadata, on_message
 from nonebot.rule import Rule
 from nonebot.typing import T_State
 
@@ -100,6 +101,32 @@ Handler = Callable[[Request], Awaitable["str | Ask | None"]]
 SessionKey = tuple[str, str, str]
 
 
+class Where(StrEnum):
+    """Where a command is meant to be used (what 帮助 and the README say; handlers enforce it)."""
+
+    ANY = "any"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One registration: its words and what 帮助, the plugin's metadata and the README say of it."""
+
+    names: tuple[str, ...]
+    handler: Handler
+    usage: str  # as typed, e.g. "签到 [签到码]"
+    summary: str  # for members and staff, in 帮助 (Chinese)
+    doc: str  # for the README's command tables (English)
+    staff: bool  # staff only
+    where: Where
+    listed: bool  # shown in 帮助 and the README (False: a word used inside a conversation)
+
+    @property
+    def plugin(self) -> str:
+        """The NoneBot plugin that registered it: `plugins.<name>`."""
+        return ".".join(self.handler.__module__.split(".")[:2])
+
+
 @dataclass(slots=True)
 class _Pending:
     ask: Ask
@@ -109,23 +136,47 @@ class _Pending:
 class Router:
     def __init__(self, conversation_seconds: float = 600.0) -> None:
         self.handlers: dict[str, Handler] = {}
-        self.commands: list[tuple[tuple[str, ...], Handler]] = []  # one entry per registration
+        self.commands: list[Command] = []  # one entry per registration, in registration order
         self.pending: dict[SessionKey, _Pending] = {}
         self.conversation_seconds = conversation_seconds
         self._glued: list[str] | None = None
         self._fallback: Handler | None = None
 
-    def command(self, *names: str) -> Callable[[Handler], Handler]:
+    def command(
+        self,
+        *names: str,
+        usage: str,
+        summary: str,
+        doc: str,
+        staff: bool = False,
+        where: Where = Where.ANY,
+        listed: bool = True,
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler under `names` (the first is the command's name, the others aliases),
+        with what 帮助 (`usage` —— `summary`), the plugin's PluginMetadata and the README (`doc`)
+        say of it: the one place a command is described."""
+
         def register(handler: Handler) -> Handler:
             for name in names:
                 if name in self.handlers:
                     raise ValueError(f"command {name!r} is registered twice")
                 self.handlers[name] = handler
-            self.commands.append((names, handler))
+            self.commands.append(Command(names, handler, usage, summary, doc, staff, where, listed))
             self._glued = None
             return handler
 
         return register
+
+    def listed(self, *, staff: bool) -> list[Command]:
+        """The commands 帮助 shows: members' commands, and staff commands too when `staff`; by plugin
+        name, then as each plugin registered them (plugins may be imported in any order)."""
+        ordered = sorted(enumerate(self.commands), key=lambda pair: (pair[1].plugin, pair[0]))
+        return [c for _, c in ordered if c.listed and (staff or not c.staff)]
+
+    def metadata(self, plugin: str, *, name: str, description: str) -> PluginMetadata:
+        """A plugin's PluginMetadata, its usage made of its commands' registrations."""
+        lines = [f"{c.usage} —— {c.summary}" for c in self.commands if c.plugin == plugin and c.listed]
+        return PluginMetadata(name=name, description=description, usage="\n".join(lines))
 
     @staticmethod
     def hint(*keywords: str, staff: bool = False) -> Callable[[Handler], Handler]:
@@ -146,9 +197,9 @@ class Router:
     def hints(self) -> list[Hint]:
         """Every command's names and hint keywords, in registration order."""
         found = []
-        for names, handler in self.commands:
-            keywords, staff = self.hints_of(handler)
-            found.append(Hint(names[0], (*names[1:], *keywords), staff))
+        for command in self.commands:
+            keywords, staff = self.hints_of(command.handler)
+            found.append(Hint(command.names[0], (*command.names[1:], *keywords), staff))
         return found
 
     def fallback(self, handler: Handler) -> Handler:
@@ -201,7 +252,14 @@ class Router:
         return self._glued
 
     def route(self, bot: Bot, event: Event) -> Request | None:
-        """The request this event makes of the bot, or None when the bot should stay silent."""
+        """The command (or the next step of a conversation) this event brings, or None."""
+        return self._route(bot, event, unanswered=False)
+
+    def route_unanswered(self, bot: Bot, event: Event) -> Request | None:
+        """A private message that names no command (what the lowest-priority matcher answers)."""
+        return self._route(bot, event, unanswered=True)
+
+    def _route(self, bot: Bot, event: Event, *, unanswered: bool) -> Request | None:
         if event.get_type() != "message":
             return None
         binding = binding_for(event)
@@ -210,12 +268,18 @@ class Router:
             return None
         arguments = Arguments.parse(event.get_plaintext())
         if self._conversation(sender) is not None:
-            return Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
+            return (
+                None
+                if unanswered
+                else Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
+            )
         matched = self.match(arguments)
         if matched is not None:
+            if unanswered:
+                return None
             name, command_args = matched
             return Request(bot, event, sender, binding.plain, arguments.raw, name, command_args)
-        if sender.is_private and arguments.words:
+        if unanswered and sender.is_private and arguments.words:
             return Request(bot, event, sender, binding.plain, arguments.raw, arguments=arguments)
         return None
 
@@ -264,9 +328,8 @@ router = Router()
 limits = AccountLimits()
 
 
-async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
-    """Route the message; an account over its rate limit is told once, then ignored for a while."""
-    request = router.route(bot, event)
+def _admit(request: Request | None, state: T_State) -> bool:
+    """An account over its rate limit is told once, then ignored for a while."""
     if request is None:
         return False
     verdict = limits.check(request.sender.platform, request.sender.account_id)
@@ -277,17 +340,35 @@ async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
     return True
 
 
-def install() -> None:
-    """Create the single matcher that serves every registered command."""
-    matcher = on_message(rule=Rule(_addressed_to_bot), priority=10, block=True)
+async def _addressed_to_bot(bot: Bot, event: Event, state: T_State) -> bool:
+    return _admit(router.route(bot, event), state)
 
-    @matcher.handle()
-    async def _serve(state: T_State) -> None:
-        request: Request = state[REQUEST_KEY]
-        reply: str | None
-        if state[LIMITED_KEY]:
-            reply = render("common/rate_limited.j2", seconds=round(limits.silence_seconds))
-        else:
-            reply = await router.handle(request)
-        if reply:
-            await request.bot.send(request.event, request.plain(reply))
+
+async def _unanswered_private(bot: Bot, event: Event, state: T_State) -> bool:
+    return _admit(router.route_unanswered(bot, event), state)
+
+
+# The command matcher runs early and blocks: a command is ours. A private message naming no command
+# reaches the lowest-priority matcher only if no other NoneBot plugin took it first.
+COMMAND_PRIORITY = 10
+UNANSWERED_PRIORITY = 100
+
+
+def install() -> None:
+    """Create the matcher that serves every registered command and, last of all, the one that
+    answers a private message nobody else did (a pointer to the right command, or 帮助)."""
+    commands = on_message(rule=Rule(_addressed_to_bot), priority=COMMAND_PRIORITY, block=True)
+    unanswered = on_message(rule=Rule(_unanswered_private), priority=UNANSWERED_PRIORITY, block=True)
+    commands.handle()(_serve)
+    unanswered.handle()(_serve)
+
+
+async def _serve(state: T_State) -> None:
+    request: Request = state[REQUEST_KEY]
+    reply: str | None
+    if state[LIMITED_KEY]:
+        reply = render("common/rate_limited.j2", seconds=round(limits.silence_seconds))
+    else:
+        reply = await router.handle(request)
+    if reply:
+        await request.bot.send(request.event, request.plain(reply))

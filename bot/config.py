@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         default_factory=set,
         description='JSON list of accounts with staff rights before any roster exists, e.g. ["qq:10001"]',
     )
+    onebot_wait_warning_seconds: float = Field(
+        300.0, ge=0, description="Warn this often while no OneBot client is connected (0: never)"
+    )
     allow_insecure_onebot: bool = insecure(
         "dev only: accept OneBot connections without a token (never in prod)"
     )

@@ -57,7 +57,12 @@ async def run_rules_due(now: datetime, window: timedelta, done: set[str] | None 
         years = [day.year - 1, day.year] if (day.month, day.day) == (1, 1) else [day.year]
         for year in years:
             outcome = await rules.evaluate_all(year)
-            logger.info("rules evaluated for {}: {}", year, outcome)
+            logger.info(
+                "rules evaluated for {}: {} reminders, {} drafts",
+                year,
+                len(outcome.reminders),
+                len(outcome.drafts),
+            )
             runs += 1
         done.add(marker)
     return runs

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the test suite (sets up .venv on first use). Extra arguments go to pytest.
+# Run the guard rails and the test suite (sets up .venv on first use). Extra arguments go to pytest.
+#   bash scripts/test.sh --fast   the quick loop: no end-to-end processes, no PostgreSQL, nothing slow
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
@@ -11,4 +12,8 @@ if ! contracts="$(.venv/bin/lint-imports --no-logo --no-cache 2>&1)"; then
 fi
 # Static types ([tool.mypy] in pyproject.toml): zero errors, before any test runs.
 .venv/bin/mypy --no-error-summary
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  set -- -m "not e2e and not postgres and not slow" "$@"
+fi
 exec timeout "${TEST_TIMEOUT:-900}" .venv/bin/python -m pytest -q "$@"

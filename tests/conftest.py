@@ -35,9 +35,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[NONEBOT_START_LIFESPAN] = False
 
 
+def _on_postgres(item: pytest.Item) -> bool:
+    return "[postgres" in item.nodeid or "-postgres" in item.nodeid
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every SQLite case before every PostgreSQL case: one backend switch per session."""
-    items.sort(key=lambda item: "[postgres" in item.nodeid or "-postgres" in item.nodeid)
+    """Mark what `scripts/test.sh --fast` leaves out, then run every SQLite case before every
+    PostgreSQL case (one backend switch per session).
+
+    `postgres`: every case on the PostgreSQL backend; `e2e`: every test in a file or folder named
+    *e2e* (and modules that say `pytestmark = pytest.mark.e2e`): real processes and sockets.
+    """
+    for item in items:
+        if _on_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+        if "e2e" in item.nodeid.split("::")[0]:
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=_on_postgres)
 
 
 @pytest.fixture(scope="session", autouse=True)

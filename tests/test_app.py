@@ -34,6 +34,7 @@ def test_onebot_without_token_is_refused():
     )
 
 
+@pytest.mark.e2e
 def test_the_bot_process_exits_with_a_clear_message(tmp_path):
     env = {
         **os.environ,

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.app_process import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
 
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

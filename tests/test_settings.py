@@ -147,6 +147,7 @@ def test_env_example_is_a_valid_configuration(monkeypatch):
         ("QUIET_HOURS_START=25:00", "QUIET_HOURS_START"),
     ],
 )
+@pytest.mark.e2e
 def test_a_bad_setting_stops_the_bot_with_one_line(tmp_path: Path, setting: str, key: str):
     name, _, value = setting.partition("=")
     env = {**os.environ, "WEIYUAN_ENV_FILE": os.devnull, "PYTHONPATH": str(PROJECT_ROOT), name: value}

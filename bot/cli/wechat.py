@@ -12,16 +12,18 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.adapters.wechat_oa.api import WechatApi, WechatApiError
 from bot.cli.runner import Refusal, error_line, input_file, output_file, run
 from bot.config import PROJECT_ROOT, get_settings
 from bot.render import render
 from bot.services import followers
 from bot.services.parsing import parse_number
+
+if TYPE_CHECKING:
+    from bot.adapters.wechat_oa.api import WechatApi
 
 MENU_FILE = PROJECT_ROOT / "config" / "wechat_menu.json"
 QR_DIR = PROJECT_ROOT / "data" / "qr"
@@ -59,6 +61,8 @@ def load_menu(path: Path) -> dict[str, Any]:
 
 
 def _api() -> WechatApi:
+    from bot.adapters.wechat_oa.api import WechatApi  # the adapter loads NoneBot: only when used
+
     settings = get_settings()
     if not (settings.wechat_app_id and settings.wechat_app_secret):
         raise Refusal(error_line("wechat_credentials"))
@@ -73,6 +77,8 @@ def _api() -> WechatApi:
 
 async def push_menu(file: str) -> str:
     """Publish the menu file (the access token is shared through the database, so it is open)."""
+    from bot.adapters.wechat_oa.api import WechatApiError
+
     menu = await asyncio.to_thread(load_menu, input_file(file))
     try:
         async with _api() as api:
@@ -94,6 +100,8 @@ def write_qr_png(content: str, target: Path) -> Path:
 
 
 async def checkin_qr_png(activity: str, out: str | None, days: int | None) -> str:
+    from bot.adapters.wechat_oa.api import WechatApiError
+
     number = parse_number(activity, what="活动编号")
     target = output_file(out or str(QR_DIR / f"checkin-{number}.png"))
     wanted = await followers.checkin_qr(number, days)

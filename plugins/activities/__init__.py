@@ -2,20 +2,12 @@
 
 from typing import Any
 
-from nonebot.plugin import PluginMetadata
-
-from bot.chat import Ask, Request, router
+from bot.chat import Ask, Request, Where, router
 from bot.render import render
 from bot.services import activities
 from bot.services.activity_form import ACTIVITY_TYPES, STEPS
 from bot.services.actors import require_staff
 from bot.services.parsing import parse_number
-
-__plugin_meta__ = PluginMetadata(
-    name="活动管理",
-    description="Staff create, list and close activities and read attendance",
-    usage="新建活动｜活动列表｜考勤 <编号>｜结束活动 <编号>",
-)
 
 CONFIRM_WORDS = {"确认", "确定", "是"}
 
@@ -24,7 +16,16 @@ def _prompt(step: int) -> str:
     return render(STEPS[step].prompt, types=ACTIVITY_TYPES, step=step + 1, total=len(STEPS))
 
 
-@router.command("新建活动")
+@router.command(
+    "新建活动",
+    usage="新建活动",
+    summary="按提示创建活动",
+    doc=(
+        "guided: type, title, start, end, place, who (全体 / 专委会 X / 界别 X / 名单 张三、李四), check-in "
+        "code, QQ group, then 确认"
+    ),
+    staff=True,
+)
 @router.hint("创建活动", "发起活动", "组织活动", "安排会议", "建活动", staff=True)
 async def start(req: Request) -> Ask:
     actor = await require_staff(req.sender)
@@ -53,7 +54,13 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
     return render("activity/created.j2", activity=activity, count=count)
 
 
-@router.command("活动列表", "活动")
+@router.command(
+    "活动列表",
+    "活动",
+    usage="活动列表",
+    summary="查看进行中的活动",
+    doc="open activities",
+)
 @router.hint(
     "什么活动", "哪些活动", "有什么会", "开会", "会议", "下周", "本周", "这周", "近期", "最近", "安排", "日程"
 )
@@ -61,7 +68,14 @@ async def list_activities(req: Request) -> str:
     return render("activity/list.j2", activities=await activities.list_current())
 
 
-@router.command("考勤")
+@router.command(
+    "考勤",
+    usage="考勤 <活动编号>",
+    summary="查看出席/迟到/请假/缺席/未签到",
+    doc="present / late / leave / absent / not yet, with names",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("出勤", "到会情况", "谁到了", "签到情况", "签到名单", "缺席名单", staff=True)
 async def attendance(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
@@ -69,9 +83,20 @@ async def attendance(req: Request) -> str:
     return render("activity/sheet.j2", sheet=sheet)
 
 
-@router.command("结束活动")
+@router.command(
+    "结束活动",
+    usage="结束活动 <活动编号>",
+    summary="结束活动，未签到且未请假者记为缺席",
+    doc="close: everyone expected without check-in or approved leave becomes absent",
+    staff=True,
+)
 @router.hint("关闭活动", "活动结束", "散会", staff=True)
 async def close(req: Request) -> str:
     actor = await require_staff(req.sender)
     sheet = await activities.close(parse_number(req.args, what="活动编号"), actor.label)
     return render("activity/closed.j2", sheet=sheet, private=req.sender.is_private)
+
+
+__plugin_meta__ = router.metadata(
+    __name__, name="活动管理", description="Staff create, list and close activities and read attendance"
+)

@@ -1,22 +1,22 @@
-from nonebot.plugin import PluginMetadata
-
 from bot.chat import Request, router
 from bot.hints import suggest
 from bot.render import render
 from bot.services.actors import resolve
 
-__plugin_meta__ = PluginMetadata(
-    name="帮助",
-    description="Lists the commands a member (and, for staff, the staff commands) can use",
+
+@router.command(
+    "帮助",
+    "菜单",
+    "help",
     usage="帮助",
+    summary="查看您可以使用的指令",
+    doc="the commands this person may use (staff see theirs too)",
 )
-
-
-@router.command("帮助", "菜单", "help")
 @router.hint("怎么用", "如何使用", "使用说明", "指令", "命令", "功能", "能做什么", "会什么", "不会用")
 async def show_help(req: Request) -> str:
     actor = await resolve(req.sender)
-    return render("help/help.j2", actor=actor, private=req.sender.is_private)
+    commands = router.listed(staff=actor.is_staff)
+    return render("help/help.j2", actor=actor, commands=commands, private=req.sender.is_private)
 
 
 @router.fallback
@@ -27,3 +27,10 @@ async def point_to_a_command(req: Request) -> str:
     if not commands:
         return render("common/unknown_command.j2")
     return render("common/hint.j2", commands=commands)
+
+
+__plugin_meta__ = router.metadata(
+    __name__,
+    name="帮助",
+    description="Lists the commands a member (and, for staff, the staff commands) can use",
+)

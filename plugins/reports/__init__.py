@@ -2,23 +2,23 @@
 
 from typing import Any
 
-from nonebot.plugin import PluginMetadata
-
 from bot.chat import Ask, Request, router
 from bot.render import render
 from bot.services import reports
 from bot.services.actors import require_member
 
-__plugin_meta__ = PluginMetadata(
-    name="社情民意",
-    description="Submit a social-condition report, guided or in one message",
-    usage="社情民意｜社情民意 <标题>\\n<内容>",
-)
-
 CONFIRM_WORDS = {"确认", "确定", "提交", "是"}
 
 
-@router.command("社情民意")
+@router.command(
+    "社情民意",
+    usage="社情民意",
+    summary="按提示提交社情民意（也可一条消息：社情民意 标题 换行 内容）",
+    doc=(
+        "guided: title → content → 确认 (取消 at any step); "
+        "or one message: `社情民意 标题` + newline + content"
+    ),
+)
 @router.hint("反映", "民意", "民情", "群众反映", "提交信息", "问题反映")
 async def start(req: Request) -> str | Ask:
     member = await require_member(req.sender)
@@ -45,3 +45,8 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
     member = await require_member(req.sender)
     report = await reports.submit(member, state["title"], state["content"])
     return render("report/submitted.j2", report=report)
+
+
+__plugin_meta__ = router.metadata(
+    __name__, name="社情民意", description="Submit a social-condition report, guided or in one message"
+)

@@ -1,21 +1,35 @@
 from pathlib import Path
 
 from bot.adapters.files import send_private_file
-from bot.chat import Request, router
+from bot.chat import Request, Where, router
 from bot.render import render
 from bot.services import archive
 from bot.services.actors import require_staff
 from models.assessment import CONSEQUENCE_LABELS
 
 
-@router.command("排名")
+@router.command(
+    "排名",
+    usage="排名 [N｜专委会 名称｜界别 名称]",
+    summary="考核排名",
+    doc="ranking, overall or within a 专委会 / 界别",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("排行", "名次", "考核", "谁第一", staff=True)
 async def show_ranking(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     return render("archive/ranking.j2", r=await archive.ranking(actor, req.args))
 
 
-@router.command("未完成")
+@router.command(
+    "未完成",
+    usage="未完成",
+    summary="五个一尚未完成的委员",
+    doc="members with 五个一 missing",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("没完成", "五个一", "任务完成", staff=True)
 async def show_unfinished(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
@@ -23,7 +37,14 @@ async def show_unfinished(req: Request) -> str:
     return render("archive/unfinished.j2", year=year, missing=missing, total=total)
 
 
-@router.command("档案")
+@router.command(
+    "档案",
+    usage="档案 <委员>",
+    summary="查看委员的实绩档案",
+    doc="one member's archive",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("履职档案", "实绩档案", "查委员", staff=True)
 async def show_member(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
@@ -38,7 +59,14 @@ async def show_member(req: Request) -> str:
     )
 
 
-@router.command("导出档案")
+@router.command(
+    "导出档案",
+    usage="导出档案 [年份]",
+    summary="导出年度档案（.xlsx，私聊发送）",
+    doc="the year's archive as .xlsx, sent in the private chat",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("导出", "表格", "excel", "下载", staff=True)
 async def export_archive(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)

@@ -1,4 +1,4 @@
-from bot.chat import Request, router
+from bot.chat import Request, Where, router
 from bot.render import render
 from bot.services import proposals, record_review
 from bot.services.actors import find_member, require_staff
@@ -29,11 +29,32 @@ async def review_report(req: Request) -> str:
     )
 
 
-for step_name in REPORT_STEPS:  # one command each, so a question naming one points at that one
-    router.command(step_name)(review_report)
+# One command each, so a question naming one points at that one; the author is told at each step.
+REPORT_STEP_HELP = {
+    "受理": ("受理 <社情民意编号>", "受理社情民意", "accept a 社情民意 report"),
+    "退回": ("退回 <社情民意编号> <原因>", "退回社情民意并说明原因", "return a report, with the reason"),
+    "采用": ("采用 <社情民意编号> <级别>", "记录采用及级别", "record a report as adopted, at which level"),
+    "批示": ("批示 <社情民意编号> <批示内容>", "记录领导批示", "record a leader's instruction on a report"),
+}
+for step_name, (step_usage, step_summary, step_doc) in REPORT_STEP_HELP.items():
+    router.command(
+        step_name,
+        usage=step_usage,
+        summary=f"{step_summary}，作者会收到通知",
+        doc=f"{step_doc}; the author is told",
+        staff=True,
+        where=Where.PRIVATE,
+    )(review_report)
 
 
-@router.command("确认记录")
+@router.command(
+    "确认记录",
+    usage="确认记录 <编号>",
+    summary="确认发言、调研报告等履职记录",
+    doc="confirm a speech or research report",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("确认发言", "确认调研", "记录确认", staff=True)
 async def confirm_record(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
@@ -41,7 +62,14 @@ async def confirm_record(req: Request) -> str:
     return render("review/record_confirmed.j2", record=record, kind=RECORD_KIND_LABELS[record.kind])
 
 
-@router.command("提案")
+@router.command(
+    "提案",
+    usage="提案 <委员> <编号> <标题> [联名 张三、李四]",
+    summary="记录提案及联名人",
+    doc="record a proposal with its first author and co-signers",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("录入提案", "登记提案", "联名", staff=True)
 async def record_proposal(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
@@ -53,7 +81,14 @@ async def record_proposal(req: Request) -> str:
     return render("proposal/recorded.j2", proposal=proposal, unmatched=unmatched)
 
 
-@router.command("提案办理")
+@router.command(
+    "提案办理",
+    usage="提案办理 <编号> <进展>",
+    summary="记录提案办理进展（交办 部门｜已答复｜满意｜不满意），告知全部提案人",
+    doc="record a proposal's handling (交办 <部门> / 已答复 / 满意 / 不满意) and tell every author",
+    staff=True,
+    where=Where.PRIVATE,
+)
 @router.hint("办理", "交办", "答复", "办理进展", staff=True)
 async def proposal_progress(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)

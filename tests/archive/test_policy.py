@@ -111,6 +111,7 @@ def test_year_file_overrides_default(tmp_path, monkeypatch):
     assert policy.for_year(2027).records["proposal"] == 12
 
 
+@pytest.mark.e2e
 def test_cli_policy_check(tmp_path):
     good = subprocess.run(
         [sys.executable, "-m", "bot.cli", "policy", "check", str(DEFAULT_PATH)],

@@ -18,6 +18,8 @@ from tests.delivery.conftest import FakeChannel
 from tests.support.app_process import AppProcess
 from tests.support.onebot_peer import OneBotPeer
 
+pytestmark = pytest.mark.postgres
+
 ROWS = 300
 
 

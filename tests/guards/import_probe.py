@@ -8,6 +8,7 @@ connection opened, a process started), nothing when importing is clean.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -69,7 +70,9 @@ def main() -> int:
     from nonebot.log import logger
 
     logger.remove()  # only findings on stdout
-    nonebot.init(driver="~none")  # plugins are NoneBot plugins: they are imported after init
+    # Plugins (bot.plugin among them) are NoneBot plugins: imported after init, with usable settings.
+    os.environ.setdefault("ONEBOT_ACCESS_TOKEN", "import-probe")
+    nonebot.init(driver="~fastapi+~aiohttp")
     sys.addaudithook(_audit)
     names = modules()
     for name in names:

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.app_process import PROJECT_ROOT
 
 PROBE = Path(__file__).with_name("import_probe.py")
 
 
+@pytest.mark.e2e
 def test_importing_every_module_touches_nothing(tmp_path: Path):
     env = {**os.environ, "WEIYUAN_ENV_FILE": os.devnull, "LOG_LEVEL": "WARNING", "HOME": str(tmp_path)}
     result = subprocess.run(
@@ -22,6 +25,7 @@ def test_importing_every_module_touches_nothing(tmp_path: Path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.e2e
 def test_the_probe_sees_a_side_effect(tmp_path: Path):
     """The audit hook really catches what a careless module does at import time."""
     (tmp_path / "careless.py").write_text(

@@ -34,12 +34,21 @@ async def test_unbound_member_is_pointed_to_binding(app: App, db):
 async def test_help_shows_staff_commands_only_to_staff(app: App, db, clock):
     member = await factories.member("林建国", qq="10001")
     staff = await factories.member("周文清", role=Role.STAFF, qq="20001")
+    from bot.chat import router
     from bot.services.actors import resolve
 
-    member_help = render("help/help.j2", actor=await resolve(factories.private("10001")), private=True)
-    staff_help = render("help/help.j2", actor=await resolve(factories.private("20001")), private=True)
+    member_actor, staff_actor = (
+        await resolve(factories.private("10001")),
+        await resolve(factories.private("20001")),
+    )
+    member_help = render(
+        "help/help.j2", actor=member_actor, commands=router.listed(staff=False), private=True
+    )
+    staff_help = render("help/help.j2", actor=staff_actor, commands=router.listed(staff=True), private=True)
     assert "工作人员指令" not in member_help and member.name in member_help
+    assert "签到 [签到码] —— 在签到时间内签到" in member_help and "考勤" not in member_help
     assert "工作人员指令" in staff_help and staff.name in staff_help
+    assert "考勤 <活动编号> —— 查看出席/迟到/请假/缺席/未签到（私聊）" in staff_help
     await _exchange(app, (private(10001, "帮助"), member_help), (private(20001, "/帮助"), staff_help))
 
 

@@ -49,7 +49,7 @@ def test_staff_commands_are_suggested_to_staff_only():
 
 def test_every_command_carries_hint_keywords():
     """A command added later gets hints too: `@router.hint(...)` beside its `@router.command(...)`."""
-    bare = [names[0] for names, handler in router.commands if not router.hints_of(handler)[0]]
+    bare = [c.names[0] for c in router.commands if not router.hints_of(c.handler)[0]]
     assert bare == []
 
 

@@ -116,7 +116,7 @@ async def _say(event) -> str | None:
 
 
 def _messages(argument: str) -> Iterator[str]:
-    for names, _ in router.commands:
+    for names in (command.names for command in router.commands):
         for name in names:
             yield f"{name} {argument}" if argument else name
 

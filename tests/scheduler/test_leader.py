@@ -14,6 +14,8 @@ from bot.config import PROJECT_ROOT
 from scheduler.leader import LeaderElection, asyncpg_dsn
 from tests.conftest import PG_ADMIN_URL
 
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
 DEADLINE = 30.0  # seconds: the takeover promise
 RETRY = 0.2
 

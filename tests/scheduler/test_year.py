@@ -9,6 +9,7 @@ messages due so far.
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from lunar_python import Lunar
 
 from bot.services import confirmations, leave
@@ -107,6 +108,7 @@ def _expected(people, acts) -> dict[str, datetime]:
     return due
 
 
+@pytest.mark.slow
 async def test_a_year_of_scheduled_messages(db, clock, monkeypatch):
     from bot.services import rules
 

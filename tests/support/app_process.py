@@ -40,6 +40,10 @@ IMMEDIATE_DELIVERY = {
 }
 
 
+# `nb run`, NoneBot's own launcher (nb-cli), as an installed user would start the bot.
+NB_RUN = ("-m", "nb_cli", "run")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -55,6 +59,7 @@ class AppProcess:
         token: str = "e2e-onebot-token",
         port: int | None = None,
         workdir: Path | None = None,
+        launcher: tuple[str, ...] = ("-m", "bot"),
     ) -> None:
         self.database_url = database_url
         self.token = token
@@ -62,6 +67,7 @@ class AppProcess:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="weiyuan-app-"))
         self.log_path = self.workdir / "app.log"
         self.extra_env = env or {}
+        self.launcher = launcher
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -82,6 +88,7 @@ class AppProcess:
                 "ENABLE_ONEBOT": "true",
                 "ENABLE_CONSOLE": "false",
                 "LOG_LEVEL": "INFO",
+                "DRIVER": "~fastapi+~aiohttp",
             }
         )
         env.update(self.extra_env)
@@ -95,9 +102,10 @@ class AppProcess:
         log.flush()
         # cwd: the app's own folder, so that no developer's .env is read (NoneBot reads one from
         # the working directory); the project is found through PYTHONPATH.
+        # `nb run` (launcher NB_RUN) reads [tool.nonebot] from the project's pyproject.toml.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=self.workdir,
+            [sys.executable, *self.launcher],
+            cwd=PROJECT_ROOT if self.launcher == NB_RUN else self.workdir,
             env=self.environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -123,7 +131,7 @@ class AppProcess:
     def kill(self) -> None:
         """SIGKILL: the process gets no chance to clean up (what a crash or OOM kill does)."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)  # its own session: a launcher's child goes too
         self.process.wait(10)
         self.process = None
 
@@ -135,7 +143,7 @@ class AppProcess:
             try:
                 self.process.wait(grace)
             except subprocess.TimeoutExpired:
-                self.process.send_signal(signal.SIGKILL)
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
         self.process = None
 

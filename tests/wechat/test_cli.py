@@ -16,6 +16,8 @@ from bot.cli.wechat import MENU_FILE, MenuError, check_menu, checkin_qr_png, pus
 from tests.wechat.conftest import ROOT, seed
 from tests.wechat.fake_api import FakeWechat
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeWechat]:
