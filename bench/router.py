@@ -8,7 +8,7 @@ Each answers 签到 with "ok" (no database): the difference is routing alone. Ro
 each app gets the same traffic (N private 签到 over one OneBot V11 WebSocket, all at once); prints
 throughput, p50/p99 and the ratios to `one`.
 
-    .venv/bin/python bench/router.py [--messages 200] [--rounds 3]
+    .venv/bin/python bench/router.py [--messages 100] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--messages", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--messages", type=int, default=100, help="签到 per app per round, all at once")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians reported)")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     with tempfile.TemporaryDirectory() as tmp:

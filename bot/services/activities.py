@@ -136,6 +136,11 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
 _open_cache: TTLCache[list[Activity]] = TTLCache(seconds=5)
 
 
+def forget_open() -> None:
+    """Forget the cached open activities (after an activity changed in this process)."""
+    _open_cache.clear()
+
+
 async def open_activities() -> list[Activity]:
     """All open activities (a handful), soonest first, cached for a few seconds."""
     cached = _open_cache.get("open")
