@@ -117,6 +117,17 @@ def enabled_plugin_modules(settings: Settings | None, plugin_dir: Path = PLUGIN_
     ]
 
 
+def install_console(settings: Settings) -> None:
+    """The staff web console on the driver's FastAPI app (the combined driver's type is
+    "fastapi+aiohttp", so look for "fastapi" in it rather than for equality)."""
+    driver = nonebot.get_driver()
+    if not settings.console_enabled or "fastapi" not in driver.type.split("+"):
+        return
+    from bot import console
+
+    console.install(nonebot.get_app())
+
+
 def install_hooks() -> None:
     driver = nonebot.get_driver()
     driver.on_startup(bootstrap.startup)

@@ -215,6 +215,17 @@ class Settings(BaseSettings):
     )
     greeting_max_chars: int = Field(300, ge=20, description="Longest greeting text; longer ones fall back")
 
+    # Staff web console (/console on the bot's own HTTP server)
+    console_enabled: bool = Field(True, description="Serve the staff web console at /console")
+    console_base_url: str = Field(
+        "", description="Public address in sign-in links, e.g. https://weiyuan.example.cn (empty: HOST:PORT)"
+    )
+    console_login_ttl_minutes: int = Field(
+        5, ge=1, le=60, description="How long a one-time sign-in link works"
+    )
+    console_idle_minutes: int = Field(30, ge=1, description="A console session unused this long ends")
+    console_session_hours: int = Field(12, ge=1, description="A console session ends this long after sign-in")
+
 
 class SettingsError(Exception):
     """Settings that cannot be used: one line per problem, each naming the key."""
@@ -309,6 +320,11 @@ def production_problems(settings: Settings) -> list[str]:
         lines.append("WECHAT_ENCODING_MODE='plain' is refused when PRODUCTION=true: use safe")
     if settings.enable_wechat and not settings.wechat_api_base.startswith("https://"):
         lines.append(f"WECHAT_API_BASE={settings.wechat_api_base!r}: PRODUCTION=true requires https://")
+    if settings.console_enabled and not settings.console_base_url.startswith("https://"):
+        lines.append(
+            f"CONSOLE_BASE_URL={settings.console_base_url!r}: PRODUCTION=true requires the https:// address "
+            "staff open (sign-in links and the console's Secure cookie need HTTPS), or CONSOLE_ENABLED=false"
+        )
     return lines
 
 

@@ -33,6 +33,7 @@ except app.ConfigurationError as error:
     _refuse(str(error).splitlines())
 
 app.register_adapters(settings)
+app.install_console(settings)
 app.install_hooks()
 chat.install()
 startup_report.install(settings)

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.clock import to_local
+from bot.clock import local_now, to_local
 from bot.config import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -25,6 +25,9 @@ def fmt_datetime(value: datetime | str | None, style: str = "full") -> str:
         return local.strftime("%H:%M")
     if style == "short":
         return f"{local.month}月{local.day}日 {local:%H:%M}"
+    if style == "day":  # a list of what is coming: the weekday, the year only when it is not this one
+        year = f"{local.year}年" if local.year != local_now().year else ""
+        return f"{year}{local.month}月{local.day}日(周{WEEKDAYS[local.weekday()]}) {local:%H:%M}"
     return f"{local.year}年{local.month}月{local.day}日(周{WEEKDAYS[local.weekday()]}) {local:%H:%M}"
 
 

@@ -9,6 +9,7 @@ from models.assessment import (
     RuleReminder,
 )
 from models.binding import BindingAttempt, BindingCode, BindingLog
+from models.console import ConsoleLogin, ConsoleSession
 from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import OutboxMessage, OutboxStatus
@@ -30,6 +31,8 @@ __all__ = [
     "Consequence",
     "ConsequenceKind",
     "ConsequenceStatus",
+    "ConsoleLogin",
+    "ConsoleSession",
     "Identity",
     "LeaveRequest",
     "LeaveStatus",

@@ -19,6 +19,10 @@ class LeaveStatus(StrEnum):
     REFUSED = "refused"
 
 
+# A request that is leave, or may still become it. A refused request is no leave anywhere: the
+# member is expected, reminded, listed and, without a check-in, absent.
+STANDING_LEAVE = (LeaveStatus.PENDING, LeaveStatus.APPROVED)
+
 LEAVE_LABELS = {LeaveStatus.PENDING: "待审批", LeaveStatus.APPROVED: "已批准", LeaveStatus.REFUSED: "已驳回"}
 
 

@@ -214,7 +214,7 @@ def _backend_url(param: str, postgres_url: str | None, sqlite_url: str) -> str:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def process_db(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
-    """An empty database for another process (CLI, bot, migration run): a SQLite file, then a
+    """An empty database, not even migrated, for another process (a migration run): a SQLite file, then a
     PostgreSQL database of its own when a server is reachable (dropped afterwards)."""
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path / 'process.sqlite3'}"

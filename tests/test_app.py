@@ -25,7 +25,12 @@ def test_onebot_without_token_is_refused():
             )
         )
     check_settings(
-        load_settings(enable_onebot=True, onebot_access_token="long-random-token", production=True)
+        load_settings(
+            enable_onebot=True,
+            onebot_access_token="long-random-token",
+            production=True,
+            console_base_url="https://weiyuan.example.cn",
+        )
     )
 
 

@@ -172,4 +172,4 @@ def test_the_weiyuan_command_is_installed(tmp_path: Path):
         [str(weiyuan), "activity", "list"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert "当前没有进行中的活动" in result.stdout
+    assert "近期没有未结束的活动" in result.stdout

@@ -68,6 +68,9 @@ def test_roles_round_trip_and_only_members_are_expected(tmp_path: Path):
         "--start", "2030-12-02 09:00", "--end", "11:30", "--committee", "经济委",
     )  # fmt: skip
     assert "应到 2 人" in committee.stdout, committee.stderr  # 林建国 and 王芳, not 周文清
+    listed_now = run(url, "activity", "list")
+    assert "【即将举行】\n#1 经济委调研（专委会活动）\n   2030年12月2日(周一) 09:00" in listed_now.stdout
+    assert "进行中" not in listed_now.stdout
     listed = run(
         url, "activity", "create", "--type", "视察调研", "--title", "视察",
         "--start", "2030-12-03 09:00", "--end", "11:30", "--members", "林建国,周文清",

@@ -83,7 +83,8 @@ def test_a_mistyped_key_in_the_env_file_is_refused(monkeypatch, tmp_path):
 
 def test_production_refuses_every_insecure_switch_and_missing_secret():
     assert production_problems(load_settings(onebot_access_token="t", production=False)) == []
-    assert production_problems(load_settings(onebot_access_token="t", production=True)) == []
+    ready = load_settings(onebot_access_token="t", production=True, console_base_url="https://wy.example.cn")
+    assert production_problems(ready) == []
     lines = production_problems(
         load_settings(
             production=True,
@@ -107,6 +108,7 @@ def test_production_refuses_every_insecure_switch_and_missing_secret():
         "WECHAT_AES_KEY",
         "WECHAT_ENCODING_MODE",
         "WECHAT_API_BASE",
+        "CONSOLE_BASE_URL",
     }
     with pytest.raises(ConfigurationError, match="ALLOW_INSECURE_ONEBOT"):
         check_settings(load_settings(production=True, allow_insecure_onebot=True, onebot_access_token="t"))

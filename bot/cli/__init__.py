@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import activity, archive, people, runner, wechat
+from bot.cli import activity, archive, console, people, runner, wechat
 
 app = typer.Typer(
     name="weiyuan",
@@ -39,6 +39,7 @@ people.mount(app)
 activity.mount(app)
 archive.mount(app)
 wechat.mount(app)
+console.mount(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import typer
 
 from bot.cli.runner import CLI_ACTOR, UsageProblem, error_line, run
 from bot.render import render
-from bot.services import activities, activity_form
+from bot.services import activities, activity_form, activity_listing
 from bot.services.activities import ActivityDraft
 from bot.services.parsing import parse_activity_type, parse_local_datetime
 from models import Audience
@@ -105,12 +105,12 @@ def create(
 
 
 async def list_activities() -> str:
-    return render("activity/list.j2", activities=await activities.list_current())
+    return render("activity/list.j2", listing=await activity_listing.listing(for_staff=True))
 
 
 @activity_app.command("list")
 def list_open() -> None:
-    """Open activities."""
+    """Open activities: open for check-in now, under way, coming, over but not closed."""
     run(list_activities)
 
 

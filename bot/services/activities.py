@@ -14,6 +14,7 @@ from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
 from bot.services import membership, notices
+from bot.services.activity_listing import PHASE_LABELS, phase
 from bot.services.cache import TTLCache, missing
 from bot.services.errors import ServiceError
 from models import Activity, ActivityType, Attendance, AttendanceStatus, Audience, Member
@@ -135,6 +136,11 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
 _open_cache: TTLCache[list[Activity]] = TTLCache(seconds=5)
 
 
+def forget_open() -> None:
+    """Forget the cached open activities (after an activity changed in this process)."""
+    _open_cache.clear()
+
+
 async def open_activities() -> list[Activity]:
     """All open activities (a handful), soonest first, cached for a few seconds."""
     cached = _open_cache.get("open")
@@ -152,12 +158,6 @@ async def get(number: int) -> Activity:
     return activity
 
 
-async def list_current(limit: int = 20) -> list[Activity]:
-    """Open activities, soonest first, then the most recently closed ones."""
-    open_ones = await Activity.filter(status=ActivityStatus.OPEN).order_by("start_at").limit(limit)
-    return list(open_ones)
-
-
 @dataclass(frozen=True, slots=True)
 class AttendanceSheet:
     activity: Activity
@@ -170,6 +170,10 @@ class AttendanceSheet:
     @property
     def expected(self) -> int:
         return sum(len(names) for names in self.by_status.values())
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[phase(self.activity)]
 
 
 async def attendance_sheet(number: int) -> AttendanceSheet:

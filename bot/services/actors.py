@@ -13,6 +13,11 @@ from bot.services.errors import ServiceError
 from bot.services.parsing import fits, parse_number
 from models import Member, MemberStatus
 
+PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "console": "控制台", "web": "网页后台"}
+# The staff web console acts as this platform, the account being the member's roster id: a signed-in
+# session is a private chat of that member, so every service applies its usual checks.
+WEB_PLATFORM = "web"
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -55,6 +60,7 @@ def forget_all_accounts() -> None:
     _members_by_account.clear()
 
 
+_WEB_MEMBER_SQL = "SELECT m.* FROM member m WHERE m.id = {0} AND m.status = {1} LIMIT 1"
 _MEMBER_OF_SQL = (
     "SELECT m.* FROM identity i JOIN member m ON m.id = i.member_id "
     "WHERE i.platform = {0} AND i.account_id = {1} AND i.active = {2} AND m.status = {3} LIMIT 1"
@@ -71,8 +77,13 @@ async def member_of(sender: Sender, *, fresh: bool = False) -> Member | None:
         cached = _members_by_account.get(key)
         if not missing(cached):
             return cached  # type: ignore[return-value]
-    params = [sender.platform, sender.account_id, True, MemberStatus.ACTIVE.value]
-    _, rows = await db.execute(_MEMBER_OF_SQL, params)
+    if sender.platform == WEB_PLATFORM:
+        if not is_number(sender.account_id):
+            return None
+        _, rows = await db.execute(_WEB_MEMBER_SQL, [int(sender.account_id), MemberStatus.ACTIVE.value])
+    else:
+        params = [sender.platform, sender.account_id, True, MemberStatus.ACTIVE.value]
+        _, rows = await db.execute(_MEMBER_OF_SQL, params)
     if not rows:
         _members_by_account.forget(key)
         return None

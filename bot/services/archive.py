@@ -38,10 +38,11 @@ def split_year(args: str) -> tuple[int, str]:
     return clock.today().year, " ".join(words)
 
 
-async def ranking(actor: Actor, args: str) -> Ranking:
-    """`排名 [N]`, `排名 专委会 <名称>`, `排名 界别 <名称>` (optionally with a year)."""
+async def ranking(actor: Actor, args: str, *, recent: bool = False) -> Ranking:
+    """`排名 [N]`, `排名 专委会 <名称>`, `排名 界别 <名称>` (optionally with a year).
+    `recent`: from the assessment computed at most a minute ago (the web console's pages)."""
     year, rest = split_year(args)
-    result = await assessment.assess(year)
+    result = await (assessment.recent_assessment(year) if recent else assessment.assess(year))
     head, _, name = rest.partition(" ")
     name = name.strip()
     await audit.record(actor.label, "ranking_view", f"year:{year}")
@@ -101,11 +102,13 @@ async def unfinished(actor: Actor, args: str) -> tuple[int, list[Standing], int]
     return year, missing, len(result.standings)
 
 
-async def member_view(actor: Actor, args: str) -> tuple[Member, Standing | None, int, int]:
+async def member_view(
+    actor: Actor, args: str, *, recent: bool = False
+) -> tuple[Member, Standing | None, int, int]:
     year, query = split_year(args)
     member = await find_member(query)
     membership.require_counted(member, own=False)
-    standing, total = await assessment.standing_of(member.id, year)
+    standing, total = await assessment.standing_of(member.id, year, recent=recent)
     await audit.record(actor.label, "archive_view", member)
     return member, standing, total, year
 

@@ -6,7 +6,9 @@ members, committee memberships, attendance, reports, proposals, co-signatures, r
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -16,6 +18,7 @@ from tortoise.functions import Count
 
 from bot.services import membership, tallies
 from bot.services import policy as policies
+from bot.services.cache import TTLCache, missing
 from bot.services.policy import Policy
 from models import ActivityType, Proposal, ProposalCosigner, Record, Report
 from models.activity import ATTENDANCE_LABELS, AttendanceStatus
@@ -232,10 +235,42 @@ def _total(standing: Standing) -> float:
     return standing.score
 
 
-async def standing_of(member_id: int, year: int) -> tuple[Standing | None, int]:
-    """A member's own standing (with everyone's ranks computed) and the number of members ranked."""
-    result = await assess(year)
+async def standing_of(member_id: int, year: int, *, recent: bool = False) -> tuple[Standing | None, int]:
+    """A member's own standing (with everyone's ranks computed) and the number of members ranked.
+    `recent`: as computed at most a minute ago (see `recent`) rather than now."""
+    result = await (recent_assessment(year) if recent else assess(year))
     return result.of(member_id), len(result.standings)
+
+
+# Pages that show the whole year's ranking (the staff console) read it as of at most a minute ago:
+# assessing 1,000 members × 100 records takes about a second of the event loop.
+RECENT_SECONDS = 60.0
+_recent: TTLCache[tuple[float, Assessment]] = TTLCache(seconds=3600)
+_refreshing: dict[int, asyncio.Task[None]] = {}
+
+
+async def _refresh(year: int) -> None:
+    try:
+        _recent.put(year, (time.monotonic(), await assess(year)))
+    except Exception:  # a broken policy file: keep showing the last good one, say why in the log
+        logger.exception("assessment of {} could not be refreshed", year)
+    finally:
+        _refreshing.pop(year, None)
+
+
+async def recent_assessment(year: int) -> Assessment:
+    """The year's assessment as computed at most `RECENT_SECONDS` ago. An older one is returned at
+    once while a fresh one is computed in the background (one at a time); none at all is computed now."""
+    cached = _recent.get(year)
+    if missing(cached):
+        result = await assess(year)
+        _recent.put(year, (time.monotonic(), result))
+        return result
+    computed_at: float
+    computed_at, result = cached  # type: ignore[misc]
+    if time.monotonic() - computed_at > RECENT_SECONDS and year not in _refreshing:
+        _refreshing[year] = asyncio.create_task(_refresh(year), name=f"assessment-{year}")
+    return result
 
 
 async def own_standing(member_id: int, year: int) -> tuple[Standing | None, int]:

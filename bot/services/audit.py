@@ -21,6 +21,23 @@ ACTION_LABELS = {
     "consequence_confirm": "确认处理",
     "consequence_dismiss": "撤销处理",
     "consequence_publish": "公开通报",
+    # the web console: every write, and every full view of personal data
+    "personal_view": "查看联系方式",
+    "role_change": "修改角色",
+    "roster_preview": "检查名册文件",
+    "roster_import": "导入名册",
+    "activity_create": "新建活动",
+    "activity_edit": "编辑活动",
+    "activity_close": "结束活动",
+    "attendance_correct": "更正考勤",
+    "leave_approve": "批准请假",
+    "leave_refuse": "驳回请假",
+    "report_accept": "受理社情民意",
+    "report_return": "退回社情民意",
+    "report_adopt": "采用社情民意",
+    "report_instruct": "社情民意批示",
+    "record_confirm": "确认履职记录",
+    "broadcast_resend": "补发群发",
 }
 
 Target = Member | int | str | None
@@ -46,13 +63,25 @@ async def record(actor_label: str, action: str, target: Target = None) -> AuditE
 
 
 async def entries(
-    *, since: datetime | None = None, actor: str = "", action: str = "", limit: int = 200
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    actor: str = "",
+    action: str = "",
+    limit: int = 200,
 ) -> list[AuditEntry]:
     query = AuditEntry.all()
     if since is not None:
         query = query.filter(at__gte=since)
+    if until is not None:
+        query = query.filter(at__lt=until)
     if actor:
         query = query.filter(actor=actor)
     if action:
         query = query.filter(action=action)
     return list(await query.order_by("-at", "-id").limit(limit))
+
+
+async def actors(limit: int = 500) -> list[str]:
+    """Who has entries in the log (member:<id>, cli, …), for choosing one."""
+    return list(await AuditEntry.all().distinct().limit(limit).values_list("actor", flat=True))

@@ -5,17 +5,18 @@ A leave request (请假, the existing flow) also answers the request to confirm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import clock
 from bot.sender import Sender
 from bot.services import activities, membership
+from bot.services.activity_listing import PHASE_LABELS, phase
 from bot.services.actors import require_member, require_staff
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
 from models import Activity, Attendance, AttendanceStatus, LeaveRequest, LeaveStatus
 from models.activity import ActivityStatus
-from models.leave import LEAVE_LABELS
+from models.leave import LEAVE_LABELS, STANDING_LEAVE
 
 ATTEND = "attend"
 
@@ -31,9 +32,7 @@ async def confirm(sender: Sender, activity_ref: str) -> tuple[Activity, bool]:
     row = await Attendance.filter(activity=activity, member=member).first()
     if row is None:
         raise ServiceError("notices/confirm_not_expected.j2", activity=activity)
-    leave = await LeaveRequest.filter(
-        activity=activity, member=member, status__in=[LeaveStatus.PENDING, LeaveStatus.APPROVED]
-    ).first()
+    leave = await LeaveRequest.filter(activity=activity, member=member, status__in=STANDING_LEAVE).first()
     if leave is not None:
         raise ServiceError("notices/confirm_has_leave.j2", activity=activity, leave=leave)
     if row.response == ATTEND:
@@ -51,11 +50,20 @@ class LeaveLine:
 
 @dataclass(frozen=True, slots=True)
 class ConfirmationSheet:
+    """Every expected 委员 is in exactly one of confirmed, leave, silent, checked_in. Leave is a
+    request pending or approved; someone whose leave was refused is expected like everybody else
+    (confirmed or silent) and is also named in `refused`."""
+
     activity: Activity
     confirmed: list[str]
     leave: list[LeaveLine]
     silent: list[str]
     checked_in: list[str]
+    refused: list[LeaveLine] = field(default_factory=list)
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[phase(self.activity)]
 
     @property
     def expected(self) -> int:
@@ -79,22 +87,25 @@ async def build_sheet(activity: Activity) -> ConfirmationSheet:
     )
     leaves = (
         await LeaveRequest.filter(activity=activity)
-        .order_by("created_at")
-        .values_list("member_id", "reason", "status")
+        .order_by("created_at", "id")
+        .values_list("member_id", "reason", "status", "decision_reason")
     )
-    latest = {member_id: (reason, status) for member_id, reason, status in leaves}
+    latest = {member_id: (reason, LeaveStatus(status), why) for member_id, reason, status, why in leaves}
     confirmed: list[str] = []
     leave: list[LeaveLine] = []
     silent: list[str] = []
     checked_in: list[str] = []
+    refused: list[LeaveLine] = []
     for member_id, name, status, response in rows:
+        reason, leave_status, why = latest.get(member_id, ("", None, ""))
+        if leave_status == LeaveStatus.REFUSED:
+            refused.append(LeaveLine(name, why or reason, LEAVE_LABELS[leave_status]))
         if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
             checked_in.append(name)
-        elif member_id in latest:
-            reason, leave_status = latest[member_id]
-            leave.append(LeaveLine(name, reason, LEAVE_LABELS[LeaveStatus(leave_status)]))
+        elif leave_status in STANDING_LEAVE:
+            leave.append(LeaveLine(name, reason, LEAVE_LABELS[leave_status]))
         elif response == ATTEND:
             confirmed.append(name)
         else:
             silent.append(name)
-    return ConfirmationSheet(activity, confirmed, leave, silent, checked_in)
+    return ConfirmationSheet(activity, confirmed, leave, silent, checked_in, refused)

@@ -178,3 +178,43 @@ async def notify_unreachable(batch: str) -> int:
         for staff_id in staff
     ]
     return await outbox.enqueue_many(messages)
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientState:
+    """One recipient of a batch and where their message stands."""
+
+    name: str
+    status: OutboxStatus
+    channel: str
+    reason: str
+
+
+async def recipients_of(batch: str, offset: int = 0, limit: int = 200) -> list[RecipientState]:
+    """Every recipient of a batch with its state (sent / pending / failed / unknown / unreachable)."""
+    rows = (
+        await OutboxMessage.filter(batch=batch)
+        .order_by("id")
+        .offset(offset)
+        .limit(limit)
+        .values_list("recipient", "status", "channel", "last_error")
+    )
+    names = await _names([recipient for recipient, _, _, _ in rows])
+    return [
+        RecipientState(name, OutboxStatus(status), channel or "", error or "")
+        for (_, status, channel, error), name in zip(rows, names, strict=True)
+    ]
+
+
+async def recent_batches(limit: int = 20) -> list[tuple[str, int]]:
+    """The latest broadcast batches (B<n>) with their number of messages, newest first."""
+    from tortoise.functions import Count
+
+    rows = (
+        await OutboxMessage.filter(batch__startswith="B")
+        .annotate(n=Count("id"))
+        .group_by("batch")
+        .values_list("batch", "n")
+    )
+    numbered = [(batch, n) for batch, n in rows if is_number(batch[1:])]
+    return sorted(numbered, key=lambda item: -int(item[0][1:]))[:limit]

@@ -8,14 +8,14 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
-from bot.input_text import is_number
 from bot.sender import Sender
-from bot.services import activities
+from bot.services import activities, membership
 from bot.services.actors import Actor, require_member
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
 from models import Attendance, AttendanceStatus, LeaveRequest, LeaveStatus
 from models.activity import ActivityStatus
+from models.leave import STANDING_LEAVE
 
 
 async def request(sender: Sender, activity_ref: str, reason: str) -> LeaveRequest:
@@ -35,28 +35,31 @@ async def request(sender: Sender, activity_ref: str, reason: str) -> LeaveReques
         raise ServiceError("leave/not_expected.j2", activity=activity)
     if row.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
         raise ServiceError("leave/already_checked_in.j2", activity=activity)
-    existing = await LeaveRequest.filter(
-        activity=activity, member=member, status__in=[LeaveStatus.PENDING, LeaveStatus.APPROVED]
-    ).first()
+    existing = await LeaveRequest.filter(activity=activity, member=member, status__in=STANDING_LEAVE).first()
     if existing is not None:
         raise ServiceError("leave/duplicate.j2", activity=activity, leave=existing)
     async with in_transaction():
         leave = await LeaveRequest.create(activity=activity, member=member, reason=reason)
-        creator = activity.created_by.removeprefix("member:")
-        if activity.created_by.startswith("member:") and is_number(creator):
-            await outbox.enqueue(
-                key=f"leave-request:{leave.id}",
-                recipient=MemberRecipient(member_id=int(creator)),
-                template="leave/staff_notice.j2",
-                context={
-                    "leave_id": leave.id,
-                    "member_name": member.name,
-                    "activity_id": activity.id,
-                    "activity_title": activity.title,
-                    "reason": reason,
-                },
-                kind="leave_request",
-            )
+        context = {
+            "leave_id": leave.id,
+            "member_name": member.name,
+            "activity_id": activity.id,
+            "activity_title": activity.title,
+            "start_at": activity.start_at.isoformat(),
+            "reason": reason,
+        }
+        await outbox.enqueue_many(
+            [
+                outbox.Outgoing(
+                    key=f"leave-request:{leave.id}:{suffix}",
+                    recipient=recipient,
+                    template="leave/staff_notice.j2",
+                    context=context,
+                    kind="leave_request",
+                )
+                for suffix, recipient in await membership.staff_to_reach(activity)
+            ]
+        )
     leave.activity = activity
     leave.member = member
     return leave

@@ -17,6 +17,8 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from bot.config import get_settings
+from bot.delivery.recipients import AccountRecipient, MemberRecipient, Recipient
 from bot.input_text import is_number
 from bot.services.errors import ServiceError
 from models import Activity, Audience, Member, MemberStatus, Role
@@ -84,3 +86,33 @@ def require_counted(member: Member, *, own: bool) -> None:
     """Refuse progress and archive views of someone who is not a 委员 (they have none)."""
     if not counts_as_member(member):
         raise ServiceError("common/not_a_member.j2", person=member.name, own=own)
+
+
+def _superuser_accounts() -> list[AccountRecipient]:
+    """SUPERUSERS written as platform:account (e.g. qq:10001), the last resort of staff notices."""
+    found = []
+    for entry in get_settings().superusers:
+        platform, _, account = str(entry).partition(":")
+        if account:
+            found.append(AccountRecipient(platform, account))
+    return found
+
+
+async def staff_to_reach(activity: Activity) -> list[tuple[str, Recipient]]:
+    """Who is told about an activity's business (a leave request, the list of the silent), each
+    with its dedupe-key suffix: the responsible staff (`responsible_staff`); when none of them can
+    be reached on any channel, every staff member; when no staff member can be reached at all, also
+    the SUPERUSERS accounts. Rows for unreachable staff are queued anyway, so 送达 shows them."""
+    # imported here: the channel registry loads NoneBot, which the scheduler's import of the
+    # services (and its leader election child) must not pay for or be configured by
+    from bot.delivery import routing
+
+    chosen = await responsible_staff(activity)
+    unreachable = set(await routing.unreachable_members(chosen))
+    if chosen and unreachable >= set(chosen):
+        chosen = await staff_ids()
+        unreachable = set(await routing.unreachable_members(chosen))
+    targets: list[tuple[str, Recipient]] = [(str(staff_id), MemberRecipient(staff_id)) for staff_id in chosen]
+    if unreachable >= set(chosen):  # nobody on the roster can be told: the superusers are
+        targets += [(f"account:{a.platform}:{a.account_id}", a) for a in _superuser_accounts()]
+    return targets

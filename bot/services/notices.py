@@ -6,7 +6,7 @@ queues nothing twice:
   notice:{activity}:{member}            notice:{activity}:group
   reminder:{activity}:{minutes}m:{member}
   checkin-open:{activity}
-  silent:{activity}:{member}            silent-list:{activity}:{staff member}
+  silent:{activity}:{member}            silent-list:{activity}:{staff member | account:platform:id}
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bot.services import membership
 from bot.services.timing import in_window, parse_offset, parse_offsets
 from models import Activity, Attendance, AttendanceStatus, LeaveRequest, Member
 from models.activity import ActivityStatus
+from models.leave import STANDING_LEAVE
 
 _listeners: list[Callable[[], None]] = []
 
@@ -117,8 +118,11 @@ async def on_activity_created(activity: Activity, member_ids: list[int]) -> int:
 
 
 async def _answered(activity_id: int) -> set[int]:
-    """Members who asked for leave (any outcome): a leave request answers the confirmation."""
-    rows = await LeaveRequest.filter(activity_id=activity_id).values_list("member_id", flat=True)
+    """Members with leave pending or approved: that answers the confirmation. A refused leave is
+    no leave: the member is expected, and reminded, like everybody else."""
+    rows = await LeaveRequest.filter(activity_id=activity_id, status__in=STANDING_LEAVE).values_list(
+        "member_id", flat=True
+    )
     return set(rows)
 
 
@@ -168,11 +172,6 @@ async def _reminders(activity: Activity, now: datetime, window: timedelta) -> li
     return messages
 
 
-async def staff_to_tell(activity: Activity) -> list[int]:
-    """Who gets the list of silent members: the staff responsible for the activity."""
-    return await membership.responsible_staff(activity)
-
-
 async def _silent(activity: Activity, now: datetime, window: timedelta) -> list[Outgoing]:
     due = activity.start_at - silent_offset()
     if not in_window(due, now, window):
@@ -195,11 +194,11 @@ async def _silent(activity: Activity, now: datetime, window: timedelta) -> list[
     ]
     if silent:
         names = await Member.filter(id__in=silent).order_by("id").values_list("name", flat=True)
-        for staff_id in await staff_to_tell(activity):
+        for suffix, recipient in await membership.staff_to_reach(activity):
             messages.append(
                 Outgoing(
-                    key=f"silent-list:{activity.id}:{staff_id}",
-                    recipient=MemberRecipient(staff_id),
+                    key=f"silent-list:{activity.id}:{suffix}",
+                    recipient=recipient,
                     template="notices/silent_list.j2",
                     context={**context, "names": list(names)},
                     kind="silent_list",

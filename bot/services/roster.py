@@ -231,28 +231,32 @@ async def _find_existing(row: RosterRow) -> Member | None:
     return None
 
 
-async def import_rows(
-    rows: list[dict[str, str]], progress: Callable[[int, int], None] | None = None
-) -> ImportReport:
-    parsed, errors = validate(rows)
-    report = ImportReport(errors=errors)
-    if errors:
-        return report
-    committee_names = {name for row in parsed for name in row.committees}
-    async with in_transaction():
-        committees = {}
-        for name in sorted(committee_names):
-            committees[name], _ = await Committee.get_or_create(name=name)
-        for done, row in enumerate(parsed, start=1):
-            await _upsert(row, committees, report)
-            if progress:
-                progress(done, len(parsed))
-    forget_all_accounts()  # roles and status may have changed
-    return report
+@dataclass
+class RosterPreview:
+    """What an import would do, computed without writing: bad rows, or new / changed / unchanged."""
+
+    errors: list[str] = field(default_factory=list)
+    new: list[RosterRow] = field(default_factory=list)
+    changed: list[tuple[RosterRow, list[str]]] = field(default_factory=list)
+    unchanged: int = 0
 
 
-async def _upsert(row: RosterRow, committees: dict[str, Committee], report: ImportReport) -> None:
-    values: dict[str, Any] = {
+FIELD_LABELS = {
+    "name": "姓名",
+    "gender": "性别",
+    "sector": "界别",
+    "phone": "手机",
+    "birthday": "生日",
+    "birthday_lunar": "生日",
+    "role": "角色",
+    "also_member": "角色",
+    "status": "状态",
+    "committees": "专委会",
+}
+
+
+def _values(row: RosterRow) -> dict[str, Any]:
+    return {
         "name": row.name,
         "gender": row.gender,
         "sector": row.sector,
@@ -263,21 +267,78 @@ async def _upsert(row: RosterRow, committees: dict[str, Committee], report: Impo
         "also_member": row.also_member,
         "status": MemberStatus.ACTIVE,
     }
+
+
+async def _differences(member: Member, row: RosterRow) -> tuple[dict[str, Any], bool]:
+    """The member's fields this row changes, and whether their committees change."""
+    changed = {k: v for k, v in _values(row).items() if getattr(member, k) != v}
+    current = sorted(c.name for c in await member.committees.all())
+    return changed, current != sorted(row.committees)
+
+
+async def preview_rows(rows: list[dict[str, str]]) -> RosterPreview:
+    """Validate every row and compare it with the roster; nothing is written."""
+    parsed, errors = validate(rows)
+    preview = RosterPreview(errors=errors)
+    if errors:
+        return preview
+    for row in parsed:
+        member = await _find_existing(row)
+        if member is None:
+            preview.new.append(row)
+            continue
+        changed, committees_changed = await _differences(member, row)
+        labels = sorted({FIELD_LABELS[k] for k in changed} | ({"专委会"} if committees_changed else set()))
+        if labels:
+            preview.changed.append((row, labels))
+        else:
+            preview.unchanged += 1
+    return preview
+
+
+async def import_rows(
+    rows: list[dict[str, str]], progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    from bot.services import console_auth
+
+    parsed, errors = validate(rows)
+    report = ImportReport(errors=errors)
+    if errors:
+        return report
+    committee_names = {name for row in parsed for name in row.committees}
+    demoted: list[int] = []
+    async with in_transaction():
+        committees = {}
+        for name in sorted(committee_names):
+            committees[name], _ = await Committee.get_or_create(name=name)
+        for done, row in enumerate(parsed, start=1):
+            demoted_id = await _upsert(row, committees, report)
+            if demoted_id is not None:
+                demoted.append(demoted_id)
+            if progress:
+                progress(done, len(parsed))
+    forget_all_accounts()  # roles and status may have changed
+    for member_id in demoted:  # staff rights removed: their console sessions end now
+        await console_auth.revoke_member(member_id, "rights_removed")
+    return report
+
+
+async def _upsert(row: RosterRow, committees: dict[str, Committee], report: ImportReport) -> int | None:
+    """Create or update one member. Returns their id when this takes staff rights away from them."""
+    values = _values(row)
     member = await _find_existing(row)
     if member is None:
         member = await Member.create(**values)
         if row.committees:
             await member.committees.add(*[committees[c] for c in row.committees])
         report.created += 1
-        return
-    changed = {k: v for k, v in values.items() if getattr(member, k) != v}
-    current = sorted(c.name for c in await member.committees.all())
-    committees_changed = current != sorted(row.committees)
+        return None
+    changed, committees_changed = await _differences(member, row)
     if changed:
         was_member = member.is_member
         await Member.filter(id=member.id).update(**changed)
         if was_member and not (row.role == Role.MEMBER or row.also_member):
-            await _no_longer_expected(member.id)
+            await no_longer_expected(member.id)
     if committees_changed:
         await member.committees.clear()
         if row.committees:
@@ -286,9 +347,10 @@ async def _upsert(row: RosterRow, committees: dict[str, Committee], report: Impo
         report.updated += 1
     else:
         report.unchanged += 1
+    return member.id if member.is_staff and row.role == Role.MEMBER else None
 
 
-async def _no_longer_expected(member_id: int) -> None:
+async def no_longer_expected(member_id: int) -> None:
     """Someone who stops being a 委员 is no longer expected at activities still open: their rows
     that nothing has happened to yet go (present, late, leave and absent stay as history)."""
     open_ids = Activity.filter(status=ActivityStatus.OPEN).values_list("id", flat=True)

@@ -4,9 +4,9 @@ from typing import Any
 
 from bot.chat import Ask, Request, Where, router
 from bot.render import render
-from bot.services import activities
+from bot.services import activities, activity_listing, membership
 from bot.services.activity_form import ACTIVITY_TYPES, STEPS
-from bot.services.actors import require_staff
+from bot.services.actors import require_staff, resolve
 from bot.services.parsing import parse_number
 
 CONFIRM_WORDS = {"确认", "确定", "是"}
@@ -59,15 +59,24 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
     "活动列表",
     "活动",
     usage="活动列表",
-    summary="查看进行中的活动",
-    doc="open activities",
+    summary="现在可以签到、进行中和即将举行的活动（含日期时间）",
+    doc=(
+        "what is open for check-in now, under way and coming, with dates and times in the committee's "
+        "time zone; in a private chat a 委员 also sees where they stand (confirmed, on leave, checked in, "
+        "not expected) and staff see activities that are over but not yet closed"
+    ),
 )
 @router.fixed_form
 @router.hint(
     "什么活动", "哪些活动", "有什么会", "开会", "会议", "下周", "本周", "这周", "近期", "最近", "安排", "日程"
 )
 async def list_activities(req: Request) -> str:
-    return render("activity/list.j2", activities=await activities.list_current())
+    actor = await resolve(req.sender)
+    private = req.sender.is_private
+    # in a private chat a 委员 sees where they stand; staff also see what is over but not closed
+    member = actor.member if private and actor.member and membership.counts_as_member(actor.member) else None
+    listing = await activity_listing.listing(member, for_staff=private and actor.is_staff)
+    return render("activity/list.j2", listing=listing)
 
 
 @router.command(
@@ -89,7 +98,7 @@ async def attendance(req: Request) -> str:
 @router.command(
     "结束活动",
     usage="结束活动 <活动编号>",
-    summary="结束活动，未签到且未请假者记为缺席",
+    summary="结束活动，未签到且未获准请假者记为缺席",
     doc="close: everyone expected without check-in or approved leave becomes absent",
     staff=True,
 )

@@ -9,7 +9,10 @@ from bot.services.errors import ServiceError
     "请假",
     usage="请假 <活动编号> <事由>",
     summary="活动开始前请假，审批结果私聊告知",
-    doc="ask for leave before the start; the decision arrives privately",
+    doc=(
+        "ask for leave before the start; the staff responsible are told at once (see Notifications), "
+        "the decision arrives privately"
+    ),
 )
 @router.hint(
     "不能参加", "无法参加", "没法参加", "参加不了", "去不了", "来不了", "到不了", "缺席", "有事", "出差"

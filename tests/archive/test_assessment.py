@@ -113,3 +113,21 @@ async def test_query_count_does_not_grow_with_members(db, clock):
         result = await assessment.assess(2026)
     assert len(result.standings) == 16
     assert few.count == many.count and 5 <= few.count <= 10, few.statements
+
+
+async def test_records_of_staff_and_former_members_do_not_break_the_ranking(db, clock):
+    """A 委员 who left (deactivated) or became staff keeps their reports, proposals and records; the
+    ranking of everyone else must still be computed (it raised KeyError, breaking 排名 and exports)."""
+    from models import Member, MemberStatus
+
+    ids = await fixture()
+    gone = await Member.get(id=ids["丁"])
+    staff = await factories.member("转岗者")
+    await helpers.report(staff, ReportStatus.ACCEPTED)
+    await helpers.proposal(staff, "0009")
+    await helpers.record(staff, RecordKind.SPEECH)
+    await Member.filter(id=staff.id).update(role=Role.STAFF)
+    await Member.filter(id=gone.id).update(status=MemberStatus.INACTIVE)
+    result = await assessment.assess(2026)
+    assert {s.name for s in result.standings} == {"甲", "乙", "丙"}
+    assert [s.rank for s in result.standings] == [1, 1, 3]

@@ -96,8 +96,8 @@ async def test_one_more_reminder_to_the_silent_and_the_list_to_the_creator(db, c
 
 async def test_silent_list_goes_to_every_staff_member_when_no_member_created_it(db, clock):
     a, _, _ = await _three_members()
-    s1 = await factories.member("周文清", role=Role.STAFF)
-    s2 = await factories.member("赵敏", role=Role.ADMIN)
+    s1 = await factories.member("周文清", role=Role.STAFF, qq="20001")
+    s2 = await factories.member("赵敏", role=Role.ADMIN, qq="20002")
     activity = await factories.activity(starts_in=timedelta(days=3))
     clock.set(activity.start_at - timedelta(days=1))
     await run_due(clock())

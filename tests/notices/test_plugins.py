@@ -84,7 +84,7 @@ async def test_attend_then_the_staff_list(app: App, db, clock):
     assert row.response == "attend" and row.confirmed_at == clock()
     expected_list = "\n".join(
         [
-            f"#{activity.id}「提案工作座谈会」{start}",
+            f"#{activity.id}「提案工作座谈会」{start}（未开始）",
             "应到 3 人：确认出席 1 · 请假 1 · 未回复 1",
             "确认出席：林建国",
             "请假：",
@@ -233,3 +233,28 @@ async def test_publish_with_the_content_in_the_same_message(app: App, db, clock)
     )
     assert await OutboxMessage.filter(batch__startswith="B").count() == 0
     assert staff.id and a.id and b.id and c.id
+
+
+async def test_confirmation_list_does_not_count_a_refused_leave(app: App, db, clock):
+    _, a, b, c = await _people()
+    activity = await factories.activity(title="提案工作座谈会", starts_in=timedelta(days=3))
+    await leave.request(factories.private("10001"), str(activity.id), "单位加班")
+    await leave.request(factories.private("10002"), str(activity.id), "出差在外")
+    from bot.services.actors import resolve
+
+    await leave.decide(
+        await resolve(factories.private(STAFF_QQ)), "1", approve=False, reason="会议审议您的提案"
+    )
+    expected = "\n".join(
+        [
+            f"#{activity.id}「提案工作座谈会」2026年6月4日(周四) 09:00（未开始）",
+            "应到 3 人：确认出席 0 · 请假 1 · 未回复 2",
+            "确认出席：无",
+            "请假：",
+            "  王秀英（待审批）：出差在外",
+            "未回复：林建国、陈志强",
+            "请假未获批准（须按时出席，已计入上面各栏）：林建国（会议审议您的提案）",
+        ]
+    )
+    await _talk(app, [(STAFF_QQ, f"确认名单 {activity.id}", expected)])
+    assert a.id and b.id and c.id

@@ -13,7 +13,7 @@ from bot.services import assessment, progress
 from bot.services.activity_form import ACTIVITY_TYPES, STEPS
 from models import Activity, Role
 from tests import factories
-from tests.qq_events import private_event, reply
+from tests.qq_events import group_event, private_event, reply
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +92,34 @@ async def test_the_preview_names_who_cannot_be_reached(app: App, db, clock):
         ("20001", "通知 全体 周五下午三点开会", preview),
         ("20001", "确认", "已提交发送，编号 B1，共 4 条。发送「送达 B1」查看送达情况。"),
     )
+
+
+async def test_the_activity_list_says_what_is_open_now_and_what_is_coming(app: App, db, clock):
+    from datetime import timedelta
+
+    from bot.services import confirmations
+
+    await _roster()
+    await factories.activity(title="全体委员会议", starts_in=timedelta(minutes=10), code="K7Q2")
+    coming = await factories.activity(title="经济形势座谈会", starts_in=timedelta(days=2))
+    await confirmations.confirm(factories.private("10001"), str(coming.id))
+    private_list = "\n".join(
+        [
+            "【现在可以签到】",
+            "#1 全体委员会议（全体会议）",
+            "   6月1日(周一) 09:10 · 区政协会议室",
+            "   签到截至 6月1日 09:40，凭现场签到码；您尚未签到",
+            "【即将举行】",
+            "#2 经济形势座谈会（全体会议）",
+            "   6月3日(周三) 09:00 · 区政协会议室",
+            "   签到 6月3日(周三) 08:30 开始；您已确认出席",
+            "签到：签到（多个活动可签到时：签到 #编号）；请假：请假 编号 事由",
+        ]
+    )
+    await _talk(app, ("10001", "活动列表", private_list))
+    async with app.test_matcher() as ctx:  # in a group: nobody's own standing
+        bot = ctx.create_bot(base=Bot)
+        event = group_event("10001", "活动列表", 7001)
+        ctx.receive_event(bot, event)
+        expected = private_list.replace("；您尚未签到", "").replace("；您已确认出席", "")
+        ctx.should_call_send(event, reply(expected), result={"message_id": 1})

@@ -130,7 +130,8 @@ async def test_a_year_of_scheduled_messages(db, clock, monkeypatch):
     )
     people, acts = await _setup(clock)
     notices = set(await OutboxMessage.all().values_list("dedupe_key", flat=True))
-    assert len(notices) == 3 * 4 + 2  # one per 委员 per activity (not the staff), one per announce group
+    # one per 委员 per activity (not the staff), one per announce group, and 乙's leave request to staff
+    assert len(notices) == 3 * 4 + 2 + 1 and f"leave-request:1:{people[4].id}" in notices
     expected = _expected(people, acts)
     # activities 11 + 13 + 14, birthdays 8, festivals 6 x 2 years x 2 groups, briefings 104 weeks x 2
     assert len(expected) == 38 + 8 + 24 + 208

@@ -92,7 +92,7 @@ async def test_creator_is_told_of_a_request_and_unanswered_requests_expire_at_cl
     )
     activity, _ = await activities.create(draft, staff.label)
     request = await leave.request(factories.private("10001"), str(activity.id), "外出学习")
-    notice = await OutboxMessage.get(dedupe_key=f"leave-request:{request.id}")
+    notice = await OutboxMessage.get(dedupe_key=f"leave-request:{request.id}:{staff_member.id}")
     assert recipients.load(notice.recipient) == recipients.MemberRecipient(staff_member.id)
     text = render(notice.template, **notice.context)
     assert "林建国" in text and "外出学习" in text and f"批准 {request.id}" in text

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from bot.services import activities, assessment, broadcasts, confirmations, export, membership, notices, rules
+from bot.services import activities, assessment, broadcasts, confirmations, export, membership, rules
 from bot.services.errors import ServiceError
 from models import Attendance, AttendanceStatus, Audience, Consequence, Member, OutboxMessage, Report, Role
 from scheduler import run_due
@@ -137,7 +137,7 @@ async def test_responsible_staff(db, clock):
     assert await membership.responsible_staff(plenary) == [zhou.id, zhao.id, both.id]
     await plenary.__class__.filter(id=plenary.id).update(created_by=f"member:{zhao.id}")
     await plenary.refresh_from_db()
-    assert await notices.staff_to_tell(plenary) == [zhao.id]
+    assert await membership.responsible_staff(plenary) == [zhao.id]
     await plenary.__class__.filter(id=plenary.id).update(created_by=f"member:{lin.id}")
     await plenary.refresh_from_db()
     assert await membership.responsible_staff(plenary) == [zhou.id, zhao.id, both.id]
