@@ -3,13 +3,14 @@ and parsed by the same step functions, so the web accepts and refuses exactly wh
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.clock import to_local
 from bot.services.activities import ActivityDraft
 from bot.services.activity_form import STEPS
 from bot.services.errors import ServiceError
-from models import Audience, Member
+from models import Audience, Member, MemberStatus
 
 STEP_LABELS = {
     "type": "类型",
@@ -78,8 +79,11 @@ async def from_activity(draft: ActivityDraft) -> ActivityFields:
     """The form of an existing activity (for editing)."""
     names = ""
     if draft.audience == Audience.LIST and draft.member_ids:
-        found = await Member.filter(id__in=draft.member_ids).order_by("id").values_list("name", flat=True)
-        names = "、".join(found)
+        found = await Member.filter(id__in=draft.member_ids).order_by("id").values_list("id", "name")
+        # a name two members share is written as the roster number, which reads back to that one
+        active = Member.filter(name__in=[name for _, name in found], status=MemberStatus.ACTIVE)
+        shared = Counter(await active.values_list("name", flat=True))
+        names = "、".join(name if shared[name] <= 1 else f"#{number}" for number, name in found)
     return ActivityFields(
         type=str(draft.type.value if draft.type else ""),
         title=draft.title,

@@ -9,7 +9,7 @@ import pytest
 from bot.cli.activity import NewActivity, create_activity
 from bot.services import broadcasts
 from bot.services.errors import ServiceError
-from models import Activity, Role
+from models import Activity, Audience, Role
 from tests import factories
 
 
@@ -49,3 +49,17 @@ async def test_a_notice_reaches_one_of_two_members_who_share_a_name(db):
     plan = broadcasts.parse_notice(f"名单 #{ids['王芳2']}、林建国 下午开会")
     preview = await broadcasts.preview(staff, plan)
     assert preview.reach.reachable + preview.reach.unreachable == 2
+
+
+async def test_the_web_form_of_an_activity_reads_back_the_same_two_namesakes(db, clock):
+    from bot.console.activity_form import from_activity, to_draft
+    from bot.services.activities import ActivityDraft
+
+    ids = await _roster()
+    listed = sorted([ids["林建国"], ids["王芳2"]])
+    draft = ActivityDraft(title="座谈会", audience=Audience.LIST, member_ids=listed)
+    fields = await from_activity(draft)
+    fields.start, fields.end, fields.type = "2026-12-03T15:00", "2026-12-03T17:00", "1"
+    again = await to_draft(fields)
+    assert again is not None, fields.errors
+    assert sorted(again.member_ids) == listed
