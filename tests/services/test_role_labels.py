@@ -51,7 +51,9 @@ async def test_the_archive_of_someone_who_is_both_says_so(app: App, db, clock):
         bot = ctx.create_bot(base=Bot)
         event = private_event("20001", "档案 王芳")
         ctx.receive_event(bot, event)
-        ctx.should_call_send(event, ReplyWith("王芳（委员、工作人员） · 2026 年度实绩档案"), result={"message_id": 1})
+        ctx.should_call_send(
+            event, ReplyWith("王芳（委员、工作人员） · 2026 年度实绩档案"), result={"message_id": 1}
+        )
     async with app.test_matcher() as ctx:
         bot = ctx.create_bot(base=Bot)
         event = private_event("20001", "档案 林建国")
