@@ -19,7 +19,7 @@ from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot import clock
+from bot import clock, db
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
@@ -192,12 +192,15 @@ async def _evaluate(year: int, member_ids: list[int] | None, *, drafts_only: boo
     if not found:
         return outcome
     involved = sorted({f.member_id for f in found})
-    drafted = set(
-        await Consequence.filter(year=year, member_id__in=involved).values_list("rule", "member_id")
-    )
-    reminded = set(
-        await RuleReminder.filter(year=year, member_id__in=involved).values_list("rule", "member_id")
-    )
+    drafted: set[tuple[str, int]] = set()
+    reminded: set[tuple[str, int]] = set()
+    for chunk in db.chunks(involved):
+        drafted.update(
+            await Consequence.filter(year=year, member_id__in=chunk).values_list("rule", "member_id")
+        )
+        reminded.update(
+            await RuleReminder.filter(year=year, member_id__in=chunk).values_list("rule", "member_id")
+        )
     staff: list[int] | None = None
     for finding in found:
         key = (finding.rule.id, finding.member_id)
