@@ -203,6 +203,17 @@ class Settings(BaseSettings):
     delivery_report_unreachable: bool = Field(
         True, description="Tell staff privately who could not be reached once a broadcast batch is done"
     )
+    outbox_keep_sent_days: int = Field(
+        90, ge=1, description="Days delivered messages are kept before summarising (counts, no text)"
+    )
+    outbox_keep_failed_days: int = Field(
+        365,
+        ge=1,
+        description="Failed, unknown and unreachable messages are kept this long for staff, then summarised",
+    )
+    outbox_purge_time: ClockTime = Field(
+        "03:30", description="Local HH:MM of the daily outbox clean-up (OUTBOX_KEEP_*_DAYS)"
+    )
 
     report_title_max: int = Field(50, ge=5, description="Longest 社情民意 title, in characters")
     report_content_max: int = Field(2000, ge=20, description="Longest 社情民意 content, in characters")

@@ -51,3 +51,25 @@ class OutboxMessage(Model):
     class Meta:
         table = "outbox"
         indexes = (("status", "due_at"), ("channel", "attempted_at"))
+
+
+class OutboxSummary(Model):
+    """What is left of outbox rows once their retention ran out (`bot.delivery.retention`): how many
+    messages of one batch, kind and template went out on one channel, ending in one state, on one
+    local day. Counts and times only: no recipient, no text."""
+
+    id = fields.IntField(primary_key=True)
+    batch = fields.CharField(max_length=64, default="", db_index=True, description="broadcast number")
+    kind = fields.CharField(max_length=32, default="")
+    template = fields.CharField(max_length=128, default="")
+    channel = fields.CharField(max_length=16, default="")
+    status = fields.CharEnumField(OutboxStatus, max_length=12)
+    day = fields.DateField(description="local day the messages were due")
+    count = fields.IntField(default=0)
+    rerouted = fields.IntField(default=0, description="delivered another way than the first")
+    first_at = fields.DatetimeField(description="earliest due time")
+    last_at = fields.DatetimeField(description="latest hand-over to the platform")
+
+    class Meta:
+        table = "outbox_summary"
+        unique_together = (("batch", "kind", "template", "channel", "status", "day"),)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from loguru import logger
 
 from bot.config import get_settings
+from bot.delivery import retention
 from bot.services import briefing, greetings, notices, rules
 from bot.services.timing import candidate_days, in_window, local_moment, parse_clock_time
 
@@ -18,6 +19,7 @@ class SweepResult:
     greetings: int = 0
     briefings: int = 0
     rule_runs: int = 0
+    purges: int = 0
 
     @property
     def total(self) -> int:
@@ -68,9 +70,31 @@ async def run_rules_due(now: datetime, window: timedelta, done: set[str] | None 
     return runs
 
 
+async def run_purge_due(now: datetime, window: timedelta, done: set[str] | None = None) -> int:
+    """The outbox clean-up (`bot.delivery.retention`), once a day at OUTBOX_PURGE_TIME; a missed day
+    is caught up within the window (a rerun finds nothing left to purge). Returns how many ran."""
+    at = parse_clock_time(get_settings().outbox_purge_time)
+    done = set() if done is None else done
+    runs = 0
+    for day in candidate_days(now, window):
+        marker = f"outbox-purge:{day.isoformat()}"
+        if marker in done or not in_window(local_moment(day, at), now, window):
+            continue
+        purged = await retention.purge(now)
+        logger.info(
+            "outbox purge: {} delivered and {} failed/unknown/unreachable rows summarised and deleted",
+            purged.delivered,
+            purged.kept_longer,
+        )
+        runs += 1
+        done.add(marker)
+    return runs
+
+
 async def run_due(now: datetime, memory: Memory | None = None) -> SweepResult:
     """Enqueue everything due at `now`: activity reminders, silent reminders, check-in calls,
-    birthday and holiday greetings, the weekly briefing; and run the nightly rules evaluation."""
+    birthday and holiday greetings, the weekly briefing; and run the nightly rules evaluation and
+    the daily outbox clean-up."""
     window = catchup_window()
     done = memory.done if memory is not None else None
     return SweepResult(
@@ -78,4 +102,5 @@ async def run_due(now: datetime, memory: Memory | None = None) -> SweepResult:
         greetings=await greetings.run_due(now, window, done),
         briefings=await briefing.run_due(now, window, done),
         rule_runs=await run_rules_due(now, window, done),
+        purges=await run_purge_due(now, window, done),
     )

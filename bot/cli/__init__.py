@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import activity, archive, console, people, runner, wechat
+from bot.cli import activity, archive, console, outbox, people, runner, wechat
 
 app = typer.Typer(
     name="weiyuan",
@@ -40,6 +40,7 @@ activity.mount(app)
 archive.mount(app)
 wechat.mount(app)
 console.mount(app)
+outbox.mount(app)
 
 
 def main(argv: list[str] | None = None) -> int:

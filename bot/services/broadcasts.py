@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bot import db
-from bot.delivery import routing
+from bot.delivery import retention, routing
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient, Recipient
 from bot.input_text import Arguments, as_arguments, is_blank, is_number, storable
@@ -182,7 +182,8 @@ async def reach(member_ids: list[int], groups: int = 0) -> Reach:
 
 
 async def _next_batch() -> str:
-    used = await OutboxMessage.filter(batch__startswith="B").distinct().values_list("batch", flat=True)
+    used = set(await OutboxMessage.filter(batch__startswith="B").distinct().values_list("batch", flat=True))
+    used.update(await retention.summarised_batches("B"))  # a purged broadcast keeps its number
     numbers = [int(batch[1:]) for batch in used if is_number(batch[1:])]
     return f"B{max(numbers, default=0) + 1}"
 

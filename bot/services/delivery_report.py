@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.functions import Count
 
 from bot import clock, db
-from bot.delivery import dispatcher, outbox, recipients
+from bot.delivery import dispatcher, outbox, recipients, retention
 from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient
 from bot.input_text import fold, is_number
 from bot.services import membership
@@ -46,6 +46,23 @@ class BatchStatus:
     channels: list[tuple[str, int]] = field(default_factory=list)  # delivered, per channel
     rerouted: list[Problem] = field(default_factory=list)  # delivered another way than the first
     rerouted_total: int = 0
+    purged: dict[OutboxStatus, int] = field(default_factory=dict)  # past retention: counts, no names
+
+    @property
+    def purged_total(self) -> int:
+        return sum(self.purged.values())
+
+    @property
+    def failed_total(self) -> int:
+        return len(self.failed) + self.purged.get(OutboxStatus.FAILED, 0)
+
+    @property
+    def unknown_total(self) -> int:
+        return len(self.unknown) + self.purged.get(OutboxStatus.UNKNOWN, 0)
+
+    @property
+    def unreachable_total(self) -> int:
+        return len(self.unreachable) + self.purged.get(OutboxStatus.UNREACHABLE, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +86,11 @@ async def find_batch(text: str) -> str:
     if is_number(typed):
         candidates.append(f"B{typed}")
     for candidate in dict.fromkeys(candidates):
-        if fits(OutboxMessage, "batch", candidate) and await OutboxMessage.filter(batch=candidate).exists():
+        if not fits(OutboxMessage, "batch", candidate):
+            continue
+        if await OutboxMessage.filter(batch=candidate).exists() or await retention.summarised_batches(
+            candidate
+        ):
             return candidate
     raise ServiceError("delivery/batch_not_found.j2", batch=typed)
 
@@ -96,10 +117,12 @@ async def _names(raw: list[dict[str, Any]]) -> list[str]:
 async def batch_status(batch: str) -> BatchStatus:
     """Counts per state for one broadcast batch, and who did not get it."""
     counts = await _count_by_status(batch)
-    total = sum(counts.values())
+    purged = await retention.batch_summary(batch)
+    total = sum(counts.values()) + purged.total
     if not total:
         raise ServiceError("delivery/batch_not_found.j2", batch=batch)
-    status = BatchStatus(batch=batch, total=total, sent=counts[OutboxStatus.SENT])
+    sent = counts[OutboxStatus.SENT] + purged.by_status.get(OutboxStatus.SENT, 0)
+    status = BatchStatus(batch=batch, total=total, sent=sent, purged=dict(purged.by_status))
     status.pending = sum(counts[s] for s in PENDING_STATES)
     problems = (
         await OutboxMessage.filter(
@@ -118,6 +141,10 @@ async def batch_status(batch: str) -> BatchStatus:
     for (state, _, error, route), name in zip(problems, names, strict=True):
         buckets[OutboxStatus(state)].append(Problem(name, error, tuple(route or ())))
     await _routes(status)
+    if purged.total:
+        per_channel = Counter(dict(status.channels)) + Counter(purged.channels)
+        status.channels = sorted(per_channel.items(), key=lambda pair: (-pair[1], pair[0]))
+        status.rerouted_total += purged.rerouted
     return status
 
 
@@ -138,8 +165,13 @@ async def _routes(status: BatchStatus, shown: int = 20) -> None:
 
 
 async def _count_by_status(batch: str) -> Counter[OutboxStatus]:
-    states = await OutboxMessage.filter(batch=batch).values_list("status", flat=True)
-    return Counter(OutboxStatus(s) for s in states)
+    rows = (
+        await OutboxMessage.filter(batch=batch)
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
+    return Counter({OutboxStatus(state): n for state, n in rows})
 
 
 async def resend_failed(batch: str) -> Resent:
@@ -210,14 +242,15 @@ async def recipients_of(batch: str, offset: int = 0, limit: int = 200) -> list[R
 
 
 async def recent_batches(limit: int = 20) -> list[tuple[str, int]]:
-    """The latest broadcast batches (B<n>) with their number of messages, newest first."""
-    from tortoise.functions import Count
-
+    """The latest broadcast batches (B<n>) with their number of messages (purged ones included),
+    newest first."""
     rows = (
         await OutboxMessage.filter(batch__startswith="B")
         .annotate(n=Count("id"))
         .group_by("batch")
         .values_list("batch", "n")
     )
-    numbered = [(batch, n) for batch, n in rows if is_number(batch[1:])]
+    totals = Counter(await retention.summarised_batches("B"))
+    totals.update(dict(rows))
+    numbered = [(batch, n) for batch, n in totals.items() if is_number(batch[1:])]
     return sorted(numbered, key=lambda item: -int(item[0][1:]))[:limit]
