@@ -46,7 +46,7 @@ class GreetingRefused(Exception):
     """The greeting file uses something a greeting may not: `reason` is a key of
     templates/notices/greeting_problem.j2, `detail` its values."""
 
-    def __init__(self, reason: str, **detail: str) -> None:
+    def __init__(self, reason: str, /, **detail: str) -> None:
         super().__init__(reason, detail)
         self.reason = reason
         self.detail = detail
