@@ -195,7 +195,9 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
         _add(standings[row["member_id"]], "提案（第一提案人）", row["n"], policy.records["proposal"])
     for row in cosigned:
         if row["member_id"] in standings:
-            _add(standings[row["member_id"]], "提案（联名）", row["n"], policy.records["proposal_cosigned"])
+            standing = standings[row["member_id"]]
+            standing.five_ones["提案"] |= policy.counting.co_signer_counts
+            _add(standing, "提案（联名）", row["n"], policy.records["proposal_cosigned"])
     for row in records:
         standing = standings[row["member_id"]]
         if row["kind"] in ("research", "opinion"):

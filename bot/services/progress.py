@@ -97,19 +97,30 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
 
     reports = list(await Report.filter(member_id=member.id, year=year).order_by("created_at"))
     proposals = await Proposal.filter(member_id=member.id, year=year).order_by("created_at")
+    cosigned = await Proposal.filter(cosigner_rows__member_id=member.id, year=year).order_by("created_at")
     logged = list(await Record.filter(member_id=member.id, year=year).order_by("occurred_on", "id"))
     try:
-        flags = counted_flags(logged, policies.for_year(year))
+        policy = policies.for_year(year)
     except policies.PolicyError as exc:  # the staff views report it; the member still sees records
         logger.error("policy for {} has mistakes: {}", year, exc.render())
-        flags = [True] * len(logged)
+        flags, co_signer_counts = [True] * len(logged), True
+    else:
+        flags, co_signer_counts = counted_flags(logged, policy), policy.counting.co_signer_counts
     records = [record for record, counts in zip(logged, flags, strict=True) if counts]
 
     def of(*kinds: RecordKind) -> list[Evidence]:
         return [Evidence(r.description[:30], r.occurred_on) for r in records if r.kind in kinds]
 
     five_ones = [
-        TaskItem("提交一份提案", [Evidence(p.title, _local_date(p.created_at)) for p in proposals]),
+        TaskItem(
+            "提交一份提案",
+            [Evidence(p.title, _local_date(p.created_at)) for p in proposals]
+            + [
+                Evidence(f"{p.title}（联名）", _local_date(p.created_at))
+                for p in cosigned
+                if co_signer_counts
+            ],
+        ),
         TaskItem(
             "反映一条社情民意",
             [Evidence(f"{r.reference} {r.title}", _local_date(r.created_at)) for r in reports],
