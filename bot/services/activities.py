@@ -98,8 +98,15 @@ def validate_draft(draft: ActivityDraft) -> None:
         raise ServiceError("activity/bad_code.j2")
 
 
+def is_record(activity: Activity | ActivityDraft) -> bool:
+    """An activity whose start has passed is a record of what happened: it is announced to nobody,
+    reminds nobody and asks nobody to confirm (the check-in window, if still open, stays open)."""
+    return activity.start_at is not None and activity.start_at <= clock.now()
+
+
 async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
-    """Create the activity and one pending attendance row per expected member."""
+    """Create the activity and one pending attendance row per expected member; the members (and
+    the announce group) get the activity notice unless it is a record (`is_record`)."""
     validate_draft(draft)
     assert draft.start_at is not None and draft.end_at is not None and draft.type is not None
     member_ids = await expected_member_ids(draft)
@@ -133,7 +140,8 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
         await Attendance.bulk_create(
             [Attendance(activity_id=activity.id, member_id=mid) for mid in member_ids], batch_size=500
         )
-        await notices.on_activity_created(activity, member_ids)
+        if not is_record(activity):
+            await notices.on_activity_created(activity, member_ids)
     _open_cache.clear()
     return activity, len(member_ids)
 

@@ -148,6 +148,8 @@ async def update(number: int, draft: ActivityDraft, edited_by: str) -> Edited:
         if moved:
             messages += _changed_notices(activity, staying, False, stamp)
         messages += _changed_notices(activity, sorted(removable), True, stamp)
+        if activities.is_record(activity):
+            messages = []  # a record of what happened: nobody is told about it
         told = await enqueue_many(messages)
     activities.forget_open()
     notices.activities_changed()
