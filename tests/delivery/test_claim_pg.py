@@ -34,7 +34,9 @@ async def _until_sent(key: str, within: float) -> None:
             await asyncio.sleep(0.02)
 
 
-async def test_the_dispatcher_is_woken_after_the_enqueueing_transaction_commits(db, clock, registry, configure):
+async def test_the_dispatcher_is_woken_after_the_enqueueing_transaction_commits(
+    db, clock, registry, configure
+):
     """Woken inside the transaction, the dispatcher would look before the rows are visible and
     sleep its whole interval (here 60 s); woken after the commit, it sends at once."""
     _postgres_only(db)
@@ -89,7 +91,8 @@ async def test_the_claim_reads_an_index_in_order_not_a_sort_of_every_due_row(db,
     for message_class in MessageClass:
         query = store._due(now, message_class, 100, []).select_for_update(skip_locked=True)
         plan = "\n".join(
-            row["QUERY PLAN"] for row in await conn.execute_query_dict(f"EXPLAIN {query.sql(params_inline=True)}")
+            row["QUERY PLAN"]
+            for row in await conn.execute_query_dict(f"EXPLAIN {query.sql(params_inline=True)}")
         )
         assert "Sort" not in plan, plan
         assert "outbox_status_" in plan and "Index" in plan, plan

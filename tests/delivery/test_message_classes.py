@@ -25,11 +25,15 @@ class CountingChannel(FakeChannel):
 
     signal_after: int = 10
     reached: asyncio.Event = field(default_factory=asyncio.Event)
+    watch: str = "42"
+    watched: asyncio.Event = field(default_factory=asyncio.Event)  # `watch` got its message
 
     async def send_to_account(self, account_id: str, text: str) -> SendResult:
         result = await super().send_to_account(account_id, text)
         if len(self.sent) >= self.signal_after:
             self.reached.set()
+        if account_id == self.watch:
+            self.watched.set()
         return result
 
 
@@ -42,7 +46,9 @@ def test_classes_follow_what_the_message_is():
 
 
 async def test_rows_keep_their_class(db, clock):
-    await outbox.enqueue(key="d", recipient=AccountRecipient("qq", "1"), template=TEMPLATE, kind="leave_decision")
+    await outbox.enqueue(
+        key="d", recipient=AccountRecipient("qq", "1"), template=TEMPLATE, kind="leave_decision"
+    )
     await outbox.enqueue_many(
         [
             outbox.Outgoing("b", AccountRecipient("qq", "2"), TEMPLATE, kind="notice", batch="7"),
@@ -72,11 +78,12 @@ async def test_a_leave_decision_queued_after_a_broadcast_goes_out_next(db, clock
         await asyncio.wait_for(qq.reached.wait(), 60)  # the broadcast is under way
         before = len(qq.sent)
         await outbox.enqueue(
-            key="leave-decision:1", recipient=AccountRecipient("qq", "42"), template=TEMPLATE, kind="leave_decision"
+            key="leave-decision:1",
+            recipient=AccountRecipient("qq", "42"),
+            template=TEMPLATE,
+            kind="leave_decision",
         )
-        async with asyncio.timeout(60):
-            while not any(address == "42" for _, address, _ in qq.sent):
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(qq.watched.wait(), 60)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -88,7 +95,9 @@ async def test_a_leave_decision_queued_after_a_broadcast_goes_out_next(db, clock
 
 
 def _job(number: int, message_class: MessageClass) -> Job:
-    return Job(number, AccountRecipient("qq", str(number)), TEMPLATE, {}, "", "", False, message_class, 0, None)  # type: ignore[arg-type]
+    return Job(
+        number, AccountRecipient("qq", str(number)), TEMPLATE, {}, "", "", False, message_class, 0, None
+    )  # type: ignore[arg-type]
 
 
 def test_a_lane_serves_by_class_but_gives_bulk_a_turn():
