@@ -45,6 +45,7 @@ class OutboxMessage(Model):
     message_class = fields.IntEnumField(
         MessageClass,
         default=MessageClass.REMINDER,
+        db_default=int(MessageClass.REMINDER),  # rows already there, and rows written in plain SQL
         description="0 personal, 1 reminder, 2 bulk: served in this order",
     )
     status = fields.CharEnumField(OutboxStatus, max_length=12, default=OutboxStatus.PENDING)

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='OutboxMessage',
             name='message_class',
-            field=fields.IntEnumField(default=MessageClass.REMINDER, description='0 personal, 1 reminder, 2 bulk: served in this order', enum_type=MessageClass, generated=False),
+            field=fields.IntEnumField(default=MessageClass.REMINDER, description='0 personal, 1 reminder, 2 bulk: served in this order', db_default=1, enum_type=MessageClass, generated=False),
         ),
         ops.AddIndex(
             model_name='OutboxMessage',
