@@ -9,10 +9,13 @@ from tests.test_cli_roles import run
 AT = "'2026-06-01 01:00:00+00:00'"
 
 
+RECIPIENT = '{"type": "account", "platform": "qq", "account_id": "1"}'
+
+
 def _outbox_row(key: str, batch: str) -> str:
     return (
-        f'(\'{key}\', \'notice\', \'{batch}\', \'{{"type": "account", "platform": "qq", "account_id": "1"}}\','
-        f" 'delivery/usage.j2', '{{}}', false, 'pending', 0, {AT}, '', '', '', {AT})"
+        f"('{key}', 'notice', '{batch}', '{RECIPIENT}', 'delivery/usage.j2', '{{}}', false, 'pending', 0,"
+        f" {AT}, '', '', '', {AT})"
     )
 
 
