@@ -26,7 +26,7 @@ INSERT = (
 
 
 async def test_queued_rows_get_their_class_when_the_database_is_upgraded(process_db: str):
-    first = run(process_db, "-c", "bot.db.TORTOISE_ORM", "migrate", "models", "0005_console_sessions",
+    first = run(process_db, "-c", "bot.db.TORTOISE_ORM", "migrate", "models", "0006_visit_questions",
                 program=("-m", "tortoise"))  # fmt: skip
     assert first.returncode == 0, first.stdout + first.stderr
     await execute(

@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_console_sessions')]
+    dependencies = [('models', '0006_visit_questions')]
 
     initial = False
 
