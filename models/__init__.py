@@ -12,9 +12,9 @@ from models.binding import BindingAttempt, BindingCode, BindingLog
 from models.console import ConsoleLogin, ConsoleSession
 from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
-from models.outbox import OutboxMessage, OutboxStatus, OutboxSummary
+from models.outbox import MessageClass, OutboxMessage, OutboxStatus, OutboxSummary
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
-from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitType
+from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitQuestion, VisitType
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "LeaveStatus",
     "Member",
     "MemberStatus",
+    "MessageClass",
     "OutboxMessage",
     "OutboxStatus",
     "OutboxSummary",
@@ -52,6 +53,7 @@ __all__ = [
     "ReportStatus",
     "Role",
     "RuleReminder",
+    "VisitQuestion",
     "VisitType",
     "WechatInbound",
     "WechatTemplateSend",
