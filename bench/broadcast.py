@@ -2,6 +2,7 @@
 
     python bench/broadcast.py              # 10,000 recipients, SQLite file, then PostgreSQL
     python bench/broadcast.py -n 2000 --backend sqlite
+    python bench/broadcast.py --path real  # the running bot, OneBot, 10,000 and 50,000; 1 and 2 processes
 
 Prints, per backend: the enqueue time, the dispatch throughput, the throughput of calling the fake
 channel directly (the baseline, measured in the same run), the outbox overhead per message, and the
@@ -174,7 +175,26 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10_000, help="recipients (default 10,000)")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--path",
+        choices=["fake", "real"],
+        default="fake",
+        help="fake: a zero-latency channel in this process; real: running bots, OneBot, loopback peers",
+    )
+    parser.add_argument(
+        "--sizes",
+        default="10000,50000",
+        help="real path: roster sizes, comma-separated (default 10000,50000)",
+    )
+    parser.add_argument("--processes", default="1,2", help="real path: bot process counts (default 1,2)")
     args = parser.parse_args()
+    if args.path == "real":
+        from bench import broadcast_real
+
+        sizes = [int(size) for size in args.sizes.split(",")]
+        counts = [int(count) for count in args.processes.split(",")]
+        await broadcast_real.run(sizes, counts, postgres_database, drop_postgres)
+        return
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
             await run("sqlite (file)", f"sqlite://{Path(folder) / 'bench.sqlite3'}", args.n)
