@@ -2,9 +2,10 @@
 
 Its queue is served by message class (personal, reminder, bulk), then due time (`classes`).
 
-A lane sends its rows in chunks of the channel's `inflight` size: for each chunk it renders the
-texts, records `sending` in one UPDATE, calls the platform, then records the outcomes in a few
-UPDATEs. A crash between the two writes leaves at most `inflight` rows in `sending`, which end
+A lane sends its rows in chunks of the channel's `inflight` size (`unpaced_inflight` when the lane
+has no pacing): for each chunk it renders the texts, records `sending` in one UPDATE, calls the
+platform (one by one with the pauses, or all at once without pacing), then records the outcomes in
+a few UPDATEs. A crash between the two writes leaves at most one chunk in `sending`, which ends
 `unknown` after the lease; rows merely claimed go back to pending and are sent once.
 """
 
@@ -95,9 +96,16 @@ class Lane:
         self.queue.extend(items)
         self._ready.set()
 
+    def chunk_size(self) -> int:
+        """Rows handed over between two state writes: the channel's `inflight`, or, on a lane
+        without pacing, its `unpaced_inflight` (handed over together)."""
+        if not self.pacer.paced and self.limits.unpaced_inflight > self.limits.inflight:
+            return self.limits.unpaced_inflight
+        return max(1, self.limits.inflight)
+
     async def process(self, items: Sequence[Item]) -> None:
         """Send these rows now, chunk by chunk (used directly by `dispatch_once`)."""
-        size = max(1, self.limits.inflight)
+        size = self.chunk_size()
         pending = list(items)
         while pending:
             chunk, pending = pending[:size], pending[size:]
@@ -134,22 +142,25 @@ class Lane:
         await self.pacer.wait()
         marked = await store.mark_sending(self.owner, list(texts), self.platform, await clock.shared_now())
         self.cap.used(len(marked))
-        outcomes: list[sending.Outcome] = []
-        first = True
+        calls = []
         for job, routes in chunk:
-            if job.id not in marked:
-                continue
-            marked.discard(job.id)  # the same row twice in a queue (re-claimed after a lease): once
-            if not first:
-                await self.pacer.wait()
-            first = False
-            outcomes.append(await sending.deliver(job, routes, texts[job.id]))
+            if job.id in marked:
+                marked.discard(job.id)  # the same row twice in a queue (re-claimed after a lease): once
+                calls.append((job, routes))
+        outcomes: list[sending.Outcome] = []
+        if not self.pacer.paced:  # nothing to keep apart: the chunk is handed over at once
+            outcomes = list(await asyncio.gather(*(sending.deliver(j, r, texts[j.id]) for j, r in calls)))
+        else:
+            for number, (job, routes) in enumerate(calls):
+                if number:
+                    await self.pacer.wait()
+                outcomes.append(await sending.deliver(job, routes, texts[job.id]))
         await sending.record(self.owner, outcomes, await clock.shared_now())
         self._on_done([job for job, _ in chunk])
 
     async def run(self) -> None:
         """Worker loop for `run_forever`: drain the queue as it fills."""
-        size = max(1, self.limits.inflight)
+        size = self.chunk_size()
         while True:
             if not self.queue:
                 self._ready.clear()

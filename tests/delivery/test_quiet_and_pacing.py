@@ -124,4 +124,4 @@ def test_onebot_channel_declares_limits_from_settings(configure):
         qq_daily_cap=800,
     )
     limits = OneBotChannel().limits
-    assert limits == ChannelLimits(Pace(5, 1), Pace(0.5, 0), daily_cap=800, inflight=1)
+    assert limits == ChannelLimits(Pace(5, 1), Pace(0.5, 0), daily_cap=800, inflight=1, unpaced_inflight=50)

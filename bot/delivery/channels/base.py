@@ -84,6 +84,8 @@ class ChannelLimits:
     private: Pace = field(default_factory=Pace)
     daily_cap: int = 0  # messages per local day for the platform account; 0 = no cap
     inflight: int = 1  # rows handed over before their outcomes are recorded
+    # on a lane without pacing: rows handed over together, between two state writes (0: `inflight`)
+    unpaced_inflight: int = 0
 
 
 DEFAULT_LIMITS = ChannelLimits()

@@ -36,6 +36,10 @@ from bot.delivery.channels.base import ChannelLimits, Pace, SendOutcome, SendRes
 UNCERTAIN_RETCODES = frozenset({1200})
 RETRYABLE_RETCODES = frozenset({104, 201, 1401, 1403})
 REJECTED_RETCODES = frozenset({100, 102, 103, 1400, 1404})
+# With pacing off (QQ_PRIVATE_INTERVAL_SECONDS / _JITTER_SECONDS = 0) a lane hands this many rows to
+# the implementation at once, with one state write before and one after: a crash in between leaves
+# at most this many rows "unknown".
+UNPACED_INFLIGHT = 50
 
 
 def classify_failure(exc: BaseException) -> SendResult:
@@ -72,6 +76,7 @@ class OneBotChannel:
             private=Pace(settings.qq_private_interval_seconds, settings.qq_private_jitter_seconds),
             daily_cap=settings.qq_daily_cap,
             inflight=1,
+            unpaced_inflight=UNPACED_INFLIGHT,
         )
 
     def _bot(self) -> Bot | None:
