@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
+from bot import db
 from bot.config import get_settings
 from bot.delivery import channels, trail
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
@@ -32,16 +33,11 @@ class Route:
         return f"{self.platform}:{'group' if self.group else 'private'}"
 
 
-# Identity look-ups go in chunks: PostgreSQL refuses more than 32,767 parameters in one query.
-CHUNK = 5000
-
-
 async def _bound(member_ids: Sequence[int]) -> dict[int, dict[str, str]]:
-    """member id → platform → account, active identities only."""
+    """member id → platform → account, active identities only (in chunks: PostgreSQL's parameter limit)."""
     bound: dict[int, dict[str, str]] = defaultdict(dict)
-    ids = sorted(set(member_ids))
-    for start in range(0, len(ids), CHUNK):
-        rows = await Identity.filter(member_id__in=ids[start : start + CHUNK], active=True).values_list(
+    for chunk in db.chunks(sorted(set(member_ids))):
+        rows = await Identity.filter(member_id__in=chunk, active=True).values_list(
             "member_id", "platform", "account_id"
         )
         for member_id, platform, account_id in rows:

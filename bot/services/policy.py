@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.services.errors import ServiceError
+from bot.services.policy_counting import Counting, parse_counting
 from bot.services.policy_rules import CountRule, SubmissionRule, parse_rules
 from models import ActivityType, VisitType
 
@@ -21,7 +22,6 @@ ATTENDANCE_STATUSES = ("present", "late", "leave", "absent")
 REPORT_STATUSES = ("submitted", "accepted", "returned", "instructed")
 LEVELS = ("district", "city", "province", "national")
 RECORD_POINTS = ("proposal", "proposal_cosigned", "speech", "research", "opinion", "deed")
-CONFIRMABLE = ("speech", "research", "opinion", "deed", "visit")
 TOP_LEVEL_KEYS = ("attendance", "reports", "records", "rules", "grading")
 GRADING_KEYS = ("method", "grades")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
@@ -59,7 +59,7 @@ class Policy:
     adopted: dict[str, float]
     records: dict[str, float]
     visits: dict[str, float]
-    confirmed_only: frozenset[str]
+    counting: Counting = field(default_factory=Counting)
     count_rules: list[CountRule] = field(default_factory=list)
     submission_rules: list[SubmissionRule] = field(default_factory=list)
     grading_method: str = "score"
@@ -253,20 +253,16 @@ def parse(text: str, source: str = "<policy>") -> Policy:
         )
     reports_table = check.table(data, "reports")
     records_table = check.table(data, "records")
-    confirmed_only = records_table.get("confirmed_only", [])
-    if not isinstance(confirmed_only, list) or any(k not in CONFIRMABLE for k in confirmed_only):
-        check.fail("bad_confirmed_only", "records", "confirmed_only", detail="、".join(CONFIRMABLE))
-        confirmed_only = []
     policy = Policy(
         source=source,
         attendance=attendance,
         reports=check.points(reports_table, REPORT_STATUSES, "reports", extra=("adopted",)),
         adopted=check.points(check.table(data, "reports", "adopted"), LEVELS, "reports", "adopted"),
-        records=check.points(records_table, RECORD_POINTS, "records", extra=("confirmed_only", "visit")),
+        records=check.points(records_table, RECORD_POINTS, "records", extra=("unconfirmed_cap", "visit")),
         visits=check.points(
             check.table(data, "records", "visit"), tuple(v.value for v in VisitType), "records", "visit"
         ),
-        confirmed_only=frozenset(confirmed_only),
+        counting=parse_counting(check, data),
     )
     policy.count_rules, policy.submission_rules = parse_rules(check, data)
     _grading(check, data, policy)

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='RuleReminder',
             name='condition',
-            field=fields.SmallIntField(default=0, description='which condition of the rule (0 for one)'),
+            field=fields.SmallIntField(default=0, db_default=0, description='which condition of the rule (0 for one)'),
         ),
         ops.AddConstraint(
             model_name='RuleReminder',

@@ -44,9 +44,11 @@ async def test_attendance_rules_at_and_below_threshold(db, clock):
             leave=[m["L2"]] * (n < 2) + [m["L3"]],
             present=[m["全勤"]],
         )
+        await rules.evaluate_all(2026)  # the night after each meeting
     for n in range(6):
         group = [m[name] for name, count in (("C2", 2), ("C3", 3), ("C5", 5), ("C6", 6)) if n < count]
         await helpers.hold(ActivityType.COMMITTEE, absent=group, present=[m["全勤"]])
+        await rules.evaluate_all(2026)
 
     assert await drafts() == {
         ("absence-criticism", "P1", 2026),  # 1 unexcused plenary absence
@@ -238,12 +240,14 @@ async def test_both_readings_of_the_speech(db, clock, reading, combine, criticis
             leave=[m[k] for k, (_, l, _) in SPEECH_SCENARIO.items() if n < l],
             present=[m[k] for k, (p, l, _) in SPEECH_SCENARIO.items() if n >= p + l],
         )
+        await rules.evaluate_all(2026)  # the night after each meeting
     for n in range(6):
         await helpers.hold(
             ActivityType.COMMITTEE,
             absent=[m[k] for k, (_, _, c) in SPEECH_SCENARIO.items() if n < c],
             present=[m[k] for k, (_, _, c) in SPEECH_SCENARIO.items() if n >= c],
         )
+        await rules.evaluate_all(2026)
     found = await drafts()
     assert {name for rule, name, _ in found if rule == "absence-criticism"} == criticised
     assert {name for rule, name, _ in found if rule == "absence-resign"} == advised_to_resign
