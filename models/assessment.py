@@ -48,7 +48,9 @@ class RuleReminder(Model):
     )
     member_id: int
     year = fields.IntField()
-    condition = fields.SmallIntField(default=0, db_default=0, description="which condition of the rule (0 for one)")
+    condition = fields.SmallIntField(
+        default=0, db_default=0, description="which condition of the rule (0 for one)"
+    )
     count = fields.IntField(description="the count that triggered it, 0 for date-based reminders")
     sent_at = fields.DatetimeField(auto_now_add=True)
 

@@ -193,16 +193,30 @@ def test_rule_combination_and_window_are_checked():
     assert (problem.code, problem.line) == ("bad_combine", line_of(text, 'combine = "both"'))
     assert "any" in policy.PolicyError("t", [problem]).render()
     inline_and_list = DEFAULT.replace(
-        'id = "absence-criticism"\nkind = "count"', 'id = "absence-criticism"\nkind = "count"\nthreshold = 2', 1
+        'id = "absence-criticism"\nkind = "count"',
+        'id = "absence-criticism"\nkind = "count"\nthreshold = 2',
+        1,
     )
     [problem] = problems(inline_and_list)
-    assert (problem.code, problem.line) == ("conditions_and_inline", line_of(inline_and_list, "threshold = 2"))
+    assert (problem.code, problem.line) == (
+        "conditions_and_inline",
+        line_of(inline_and_list, "threshold = 2"),
+    )
 
 
 def test_a_rule_of_one_condition_is_written_inline():
-    text = DEFAULT[: DEFAULT.index("[[rules]]")] + (
-        '[[rules]]\nid = "plenary-absence"\nkind = "count"\nactivity_type = "全体会议"\n'
-        'status = "absent"\nthreshold = 2\nwarn_before = 1\nconsequence = "resign"\n\n'
-    ) + DEFAULT[DEFAULT.index("[grading]") :]
+    text = (
+        DEFAULT[: DEFAULT.index("[[rules]]")]
+        + (
+            '[[rules]]\nid = "plenary-absence"\nkind = "count"\nactivity_type = "全体会议"\n'
+            'status = "absent"\nthreshold = 2\nwarn_before = 1\nconsequence = "resign"\n\n'
+        )
+        + DEFAULT[DEFAULT.index("[grading]") :]
+    )
     [rule] = policy.parse(text).count_rules
-    assert (rule.id, rule.combine, len(rule.conditions), rule.conditions[0].warn_at) == ("plenary-absence", "any", 1, 1)
+    assert (rule.id, rule.combine, len(rule.conditions), rule.conditions[0].warn_at) == (
+        "plenary-absence",
+        "any",
+        1,
+        1,
+    )

@@ -237,8 +237,8 @@ async def test_both_readings_of_the_speech(db, clock, reading, combine, criticis
         await helpers.hold(
             ActivityType.PLENARY,
             absent=[m[k] for k, (p, _, _) in SPEECH_SCENARIO.items() if n < p],
-            leave=[m[k] for k, (_, l, _) in SPEECH_SCENARIO.items() if n < l],
-            present=[m[k] for k, (p, l, _) in SPEECH_SCENARIO.items() if n >= p + l],
+            leave=[m[k] for k, (_, leaves, _) in SPEECH_SCENARIO.items() if n < leaves],
+            present=[m[k] for k, (p, leaves, _) in SPEECH_SCENARIO.items() if n >= p + leaves],
         )
         await rules.evaluate_all(2026)  # the night after each meeting
     for n in range(6):
