@@ -14,7 +14,7 @@ from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import OutboxMessage, OutboxStatus
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
-from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitType
+from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitQuestion, VisitType
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "ReportStatus",
     "Role",
     "RuleReminder",
+    "VisitQuestion",
     "VisitType",
     "WechatInbound",
     "WechatTemplateSend",
