@@ -16,7 +16,7 @@ class RemoveTableUnique(ops.RemoveConstraint):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_console_sessions')]
+    dependencies = [('models', '0007_outbox_message_class')]
 
     initial = False
 
