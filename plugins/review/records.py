@@ -2,6 +2,7 @@ from bot.chat import Request, Where, router
 from bot.render import render
 from bot.services import proposals, record_review
 from bot.services.actors import find_member, recorder_name, require_staff
+from bot.services.parsing import one_item
 from models import ReportStatus
 from models.proposals import PROPOSAL_STAGE_LABELS
 from models.record import RECORD_KIND_LABELS, REPORT_STATUS_LABELS
@@ -18,6 +19,7 @@ REPORT_STEPS = {
 async def review_report(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     status = REPORT_STEPS[req.name]
+    one_item(req.name, req.words)
     level = record_review.parse_level(req.word(1)) if status == ReportStatus.ADOPTED else ""
     note = req.rest(1) if status in (ReportStatus.RETURNED, ReportStatus.INSTRUCTED) else ""
     report = await record_review.move(actor, req.word(0), status, level=level, note=note)
