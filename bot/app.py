@@ -31,6 +31,8 @@ def check_settings(settings: Settings) -> None:
         )
     if settings.enable_wechat:
         check_wechat_settings(settings)
+    if settings.sms_provider:
+        check_sms_settings(settings)
     if not (settings.enable_onebot or settings.enable_console or settings.enable_wechat):
         raise ConfigurationError("no channel enabled: set ENABLE_ONEBOT, ENABLE_WECHAT and/or ENABLE_CONSOLE")
 
@@ -42,6 +44,19 @@ def check_wechat_settings(settings: Settings) -> None:
         raise ConfigurationError("WECHAT_TOKEN is empty: webhook signatures cannot be checked without it")
     if settings.wechat_encoding_mode != "plain" and not valid_aes_key(settings.wechat_aes_key):
         raise ConfigurationError("WECHAT_AES_KEY must be the 43-character EncodingAESKey in this mode")
+
+
+def check_sms_settings(settings: Settings) -> None:
+    needed = {
+        "SMS_ACCESS_KEY_ID": settings.sms_access_key_id,
+        "SMS_ACCESS_KEY_SECRET": settings.sms_access_key_secret,
+        "SMS_SIGN_NAME": settings.sms_sign_name,
+    }
+    if settings.sms_provider == "tencent":
+        needed["SMS_APP_ID"] = settings.sms_app_id
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise ConfigurationError(f"SMS_PROVIDER={settings.sms_provider} needs {', '.join(missing)}")
 
 
 def nonebot_options(settings: Settings) -> dict[str, Any]:
@@ -81,6 +96,10 @@ def register_adapters(settings: Settings) -> None:
 
         driver.register_adapter(WechatAdapter)
         channels.register(WechatChannel())
+    if settings.sms_provider:
+        from bot.delivery.channels.sms import SmsChannel
+
+        channels.register(SmsChannel())
 
 
 def plugin_modules(plugin_dir: Path = PLUGIN_DIR) -> list[str]:

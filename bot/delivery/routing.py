@@ -2,7 +2,9 @@
 
 A member is reached on their bound identities in `settings.delivery_order`, skipping platforms that
 have no registered channel and those that already refused this message (its route, see
-`bot.delivery.trail`). A member with no bound identity at all is unreachable (reported to staff).
+`bot.delivery.trail`). SMS is a route like the others: while the SMS channel is registered, a member
+with a phone number in the roster (checked at import; never taken from chat) is reachable on "sms" at
+that number. A member with no route at all is unreachable (reported to staff).
 A group or single account has exactly one route.
 """
 
@@ -16,7 +18,9 @@ from bot.config import get_settings
 from bot.delivery import channels, trail
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
 from bot.delivery.store import Job
-from models import Identity
+from models import Identity, Member
+
+SMS = "sms"  # the platform whose "account" is the member's roster phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +40,28 @@ class Route:
 CHUNK = 5000
 
 
-async def _bound(member_ids: Sequence[int]) -> dict[int, dict[str, str]]:
-    """member id → platform → account, active identities only."""
+async def bound_accounts(member_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """member id → platform → account: active identities, and "sms" → the roster phone while the
+    SMS channel is registered."""
     bound: dict[int, dict[str, str]] = defaultdict(dict)
     ids = sorted(set(member_ids))
+    with_sms = channels.get(SMS) is not None
     for start in range(0, len(ids), CHUNK):
-        rows = await Identity.filter(member_id__in=ids[start : start + CHUNK], active=True).values_list(
+        chunk = ids[start : start + CHUNK]
+        rows = await Identity.filter(member_id__in=chunk, active=True).values_list(
             "member_id", "platform", "account_id"
         )
         for member_id, platform, account_id in rows:
             bound[member_id][platform] = account_id
+        if with_sms:
+            phones = await Member.filter(id__in=chunk, phone__not_isnull=True).values_list("id", "phone")
+            for member_id, phone in phones:
+                if phone:
+                    bound[member_id][SMS] = phone
     return bound
+
+
+
 
 
 def _member_routes(accounts: dict[str, str], order: Sequence[str], registered: Container[str]) -> list[Route]:
@@ -60,7 +75,7 @@ def _member_routes(accounts: dict[str, str], order: Sequence[str], registered: C
 async def unreachable_members(member_ids: Sequence[int]) -> list[int]:
     """The members (in the order given) that no route reaches: what a broadcast to them would
     report as 无法联系, known before anything is queued."""
-    bound = await _bound(member_ids)
+    bound = await bound_accounts(member_ids)
     order, registered = get_settings().delivery_order, channels.registered()
     return [
         member_id
@@ -72,7 +87,7 @@ async def unreachable_members(member_ids: Sequence[int]) -> list[int]:
 async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
     """Candidate routes per job id, best first (empty list: unreachable)."""
     member_ids = {job.recipient.member_id for job in jobs if isinstance(job.recipient, MemberRecipient)}
-    bound = await _bound(list(member_ids)) if member_ids else {}
+    bound = await bound_accounts(list(member_ids)) if member_ids else {}
     order, registered = get_settings().delivery_order, channels.registered()
     result: dict[int, list[Route]] = {}
     for job in jobs:
