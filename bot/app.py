@@ -59,12 +59,17 @@ def check_sms_settings(settings: Settings) -> None:
         raise ConfigurationError(f"SMS_PROVIDER={settings.sms_provider} needs {', '.join(missing)}")
 
 
+def _serves_http(settings: Settings) -> bool:
+    """OneBot's WebSocket, the WeChat webhook and SMS receipts need the HTTP server."""
+    return settings.enable_onebot or settings.enable_wechat or bool(settings.sms_provider)
+
+
 def nonebot_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "driver": "~fastapi+~aiohttp" if settings.enable_onebot or settings.enable_wechat else "~none",
+        "driver": "~fastapi+~aiohttp" if _serves_http(settings) else "~none",
         "command_start": ["/", ""],
         "onebot_access_token": settings.onebot_access_token or None,
     }
@@ -147,6 +152,16 @@ def install_console(settings: Settings) -> None:
     console.install(nonebot.get_app())
 
 
+def install_sms_receipts(settings: Settings) -> None:
+    """The SMS provider's delivery-receipt endpoint on the driver's FastAPI app (when SMS is on)."""
+    driver = nonebot.get_driver()
+    if not settings.sms_provider or "fastapi" not in driver.type.split("+"):
+        return
+    from bot.adapters import sms_receipts
+
+    sms_receipts.install(nonebot.get_app(), driver)
+
+
 def install_hooks() -> None:
     driver = nonebot.get_driver()
     driver.on_startup(bootstrap.startup)
@@ -159,7 +174,7 @@ def check_driver(settings: Settings) -> None:
     from nonebot.drivers import ASGIMixin, HTTPClientMixin
 
     driver = nonebot.get_driver()
-    serves = isinstance(driver, ASGIMixin) or not (settings.enable_onebot or settings.enable_wechat)
+    serves = isinstance(driver, ASGIMixin) or not _serves_http(settings)
     calls = isinstance(driver, HTTPClientMixin) or not settings.enable_wechat
     if not (serves and calls):
         raise ConfigurationError(

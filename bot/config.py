@@ -156,7 +156,7 @@ class Settings(BaseSettings):
         0.045, gt=0, description="Price of one SMS (one billed segment of 70 characters) in yuan"
     )
     sms_receipt_token: str = secret(
-        "Secret in the receipt URL given to the provider: https://<host>/sms/receipt/<token>",
+        "Secret in the receipt URL given to the provider: https://<host>/sms/receipt?token=<token>",
         needed_with="sms_provider",
     )
     sms_receipt_max_body_bytes: int = Field(

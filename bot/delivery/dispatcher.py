@@ -32,11 +32,11 @@ from loguru import logger
 
 from bot import clock
 from bot.config import get_settings
-from bot.delivery import channels, quiet, sending, store, trail
+from bot.delivery import channels, outbox, quiet, sending, store, trail
 from bot.delivery.channels.base import limits_of
 from bot.delivery.lanes import DailyCap, Item, Lane, MonthlyCap
 from bot.delivery.pacing import Monotonic, Pacer, Sleep
-from bot.delivery.routing import is_private, routes_for
+from bot.delivery.routing import is_private, routes_for, urgent_sms
 from bot.delivery.store import Job
 from models import OutboxStatus
 
@@ -126,6 +126,9 @@ class Dispatcher:
         if not jobs:
             return 0, {}
         routes = await routes_for(jobs)
+        extra = urgent_sms(jobs, routes)  # urgent: SMS as well as the chat channel
+        if extra:
+            await outbox.enqueue_many(extra)
         settings = get_settings()
         quiet_end = quiet.quiet_until(now)
         unreachable: list[int] = []

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from bot.config import get_settings
 from bot.delivery import channels, trail
-from bot.delivery.recipients import GroupRecipient, MemberRecipient
+from bot.delivery.outbox import Outgoing
+from bot.delivery.recipients import GroupRecipient, MemberOnChannel, MemberRecipient
 from bot.delivery.store import Job
 from models import Identity, Member
 
@@ -86,7 +87,8 @@ async def unreachable_members(member_ids: Sequence[int]) -> list[int]:
 
 async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
     """Candidate routes per job id, best first (empty list: unreachable)."""
-    member_ids = {job.recipient.member_id for job in jobs if isinstance(job.recipient, MemberRecipient)}
+    personal = (MemberRecipient, MemberOnChannel)
+    member_ids = {job.recipient.member_id for job in jobs if isinstance(job.recipient, personal)}
     bound = await bound_accounts(list(member_ids)) if member_ids else {}
     order, registered = get_settings().delivery_order, channels.registered()
     result: dict[int, list[Route]] = {}
@@ -96,6 +98,10 @@ async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
             routes = _member_routes(bound.get(recipient.member_id, {}), order, registered)
             refused = trail.refused_platforms(job.route)
             result[job.id] = [route for route in routes if route.platform not in refused]
+        elif isinstance(recipient, MemberOnChannel):
+            account = bound.get(recipient.member_id, {}).get(recipient.platform)
+            ok = account is not None and recipient.platform in registered
+            result[job.id] = [Route(recipient.platform, False, account)] if ok and account else []
         elif isinstance(recipient, GroupRecipient):
             ok = recipient.platform in registered
             result[job.id] = [Route(recipient.platform, True, recipient.group_id)] if ok else []
@@ -103,6 +109,36 @@ async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
             ok = recipient.platform in registered
             result[job.id] = [Route(recipient.platform, False, recipient.account_id)] if ok else []
     return result
+
+
+def urgent_sms(jobs: Sequence[Job], routes: dict[int, list[Route]]) -> list[Outgoing]:
+    """Urgent messages to members who can be reached on a chat channel AND by SMS go by both: the
+    chat channel carries the row itself (SMS is taken off its routes) and a second row, pinned to
+    SMS, is returned to be queued (key `<row id>:sms`, so a re-claim adds nothing). Only kinds with
+    an SMS template get one."""
+    templates = get_settings().sms_templates
+    extra: list[Outgoing] = []
+    for job in jobs:
+        candidates = routes.get(job.id, [])
+        if not (job.urgent and isinstance(job.recipient, MemberRecipient) and job.kind in templates):
+            continue
+        sms = [route for route in candidates if route.platform == SMS]
+        chat = [route for route in candidates if route.platform != SMS]
+        if not (sms and chat):
+            continue
+        routes[job.id] = chat
+        extra.append(
+            Outgoing(
+                key=f"urgent-sms:{job.id}",
+                recipient=MemberOnChannel(job.recipient.member_id, SMS),
+                template=job.template,
+                context=job.context,
+                kind=job.kind,
+                batch=job.batch,
+                urgent=True,
+            )
+        )
+    return extra
 
 
 def is_private(job: Job) -> bool:
