@@ -353,3 +353,31 @@ async def test_an_urgent_broadcast_reaches_chat_members_by_sms_too(
     report = render("delivery/status.j2", s=await delivery_report.batch_status(batch))
     assert "已送达 2（QQ 1，短信 1）" in report, report
     assert staff.id != member.id
+
+
+async def test_alibaba_cloud_sends_the_same_notice_with_named_parameters(db, clock, registry, configure):
+    aliyun = await FakeAliyunSms().start()
+    try:
+        configure(
+            sms_provider="aliyun",
+            sms_access_key_id=aliyun.key_id,
+            sms_access_key_secret=aliyun.key_secret,
+            sms_sign_name="某某区政协",
+            sms_api_base=aliyun.base_url,
+            sms_interval_seconds=0,
+            sms_templates=json.dumps({"activity_notice": {**NOTICE_TEMPLATE, "template": "SMS_480001"}}),
+            delivery_order=["qq", "sms"],
+        )
+        channels.register(SmsChannel())
+        member = await factories.member("周海燕", phone="13912345678")
+        aliyun.refuse("13912345678", "isv.BUSINESS_LIMIT_CONTROL")  # rate limit: tried again later
+        await _notice("B8", member.id)
+        await _drain_over_time(clock, 2)
+        [call] = aliyun.delivered()
+        assert (call.phone, call.template, call.sign_name) == ("13912345678", "SMS_480001", "某某区政协")
+        assert call.params == {"title": "会议改期", "time": "6月2日 09:00", "place": "二楼"}
+        row = await OutboxMessage.get(dedupe_key=f"B8:{member.id}")
+        assert (row.status, row.channel, row.attempts) == (OutboxStatus.SENT, "sms", 2)
+        assert (await SmsSend.get(outbox_id=row.id)).provider == "aliyun"
+    finally:
+        await aliyun.stop()

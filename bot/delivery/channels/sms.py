@@ -141,5 +141,5 @@ class SmsChannel:
                 outbox_id=message.outbox_id,
                 sent_at=clock.now(),
             )
-        logger.info("sms: {} {} → {}", message.kind, provider.name, answer.result.outcome.value)
+        logger.debug("sms: {} {} → {}", message.kind, provider.name, answer.result.outcome.value)
         return answer.result
