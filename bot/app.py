@@ -33,8 +33,16 @@ def check_settings(settings: Settings) -> None:
         check_wechat_settings(settings)
     if settings.sms_provider:
         check_sms_settings(settings)
-    if not (settings.enable_onebot or settings.enable_console or settings.enable_wechat):
-        raise ConfigurationError("no channel enabled: set ENABLE_ONEBOT, ENABLE_WECHAT and/or ENABLE_CONSOLE")
+    if settings.enable_wecom:
+        check_wecom_settings(settings)
+    if settings.enable_wecom_robots and not settings.wecom_robots:
+        raise ConfigurationError("WECOM_ROBOTS is empty: name each group robot and its webhook key")
+    if not (
+        settings.enable_onebot or settings.enable_console or settings.enable_wechat or settings.enable_wecom
+    ):
+        raise ConfigurationError(
+            "no channel enabled: set ENABLE_ONEBOT, ENABLE_WECHAT, ENABLE_WECOM and/or ENABLE_CONSOLE"
+        )
 
 
 def check_wechat_settings(settings: Settings) -> None:
@@ -59,9 +67,21 @@ def check_sms_settings(settings: Settings) -> None:
         raise ConfigurationError(f"SMS_PROVIDER={settings.sms_provider} needs {', '.join(missing)}")
 
 
-def _serves_http(settings: Settings) -> bool:
-    """OneBot's WebSocket, the WeChat webhook and SMS receipts need the HTTP server."""
-    return settings.enable_onebot or settings.enable_wechat or bool(settings.sms_provider)
+def check_wecom_settings(settings: Settings) -> None:
+    from bot.adapters.webhook.checks import valid_aes_key
+
+    if not (settings.wecom_corp_id and settings.wecom_token):
+        raise ConfigurationError("WECOM_CORP_ID and WECOM_TOKEN are needed to check the app's callbacks")
+    if not valid_aes_key(settings.wecom_aes_key):
+        raise ConfigurationError(
+            "WECOM_AES_KEY must be the 43-character EncodingAESKey of the app's callback"
+        )
+
+
+def serves_http(settings: Settings) -> bool:
+    """Whether a channel needs the HTTP server (OneBot's WebSocket, a webhook, SMS receipts)."""
+    chat = settings.enable_onebot or settings.enable_wechat or settings.enable_wecom
+    return chat or bool(settings.sms_provider)
 
 
 def nonebot_options(settings: Settings) -> dict[str, Any]:
@@ -69,7 +89,7 @@ def nonebot_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "driver": "~fastapi+~aiohttp" if _serves_http(settings) else "~none",
+        "driver": "~fastapi+~aiohttp" if serves_http(settings) else "~none",
         "command_start": ["/", ""],
         "onebot_access_token": settings.onebot_access_token or None,
     }
@@ -79,7 +99,10 @@ def nonebot_options(settings: Settings) -> dict[str, Any]:
 def register_adapters(settings: Settings) -> None:
     driver = nonebot.get_driver()
     adapters.register_builtin(
-        onebot=settings.enable_onebot, console=settings.enable_console, wechat=settings.enable_wechat
+        onebot=settings.enable_onebot,
+        console=settings.enable_console,
+        wechat=settings.enable_wechat,
+        wecom=settings.enable_wecom,
     )
     if settings.enable_onebot:
         from nonebot.adapters.onebot.v11 import Adapter as OneBotAdapter
@@ -101,6 +124,16 @@ def register_adapters(settings: Settings) -> None:
 
         driver.register_adapter(WechatAdapter)
         channels.register(WechatChannel())
+    if settings.enable_wecom:
+        from bot.adapters.wecom import Adapter as WecomAdapter
+        from bot.delivery.channels.wecom import WecomChannel
+
+        driver.register_adapter(WecomAdapter)
+        channels.register(WecomChannel())
+    if settings.enable_wecom_robots:
+        from bot.delivery.channels.wecom_robot import WecomRobotChannel
+
+        channels.register(WecomRobotChannel())
     if settings.sms_provider:
         from bot.delivery.channels.sms import SmsChannel
 
@@ -174,8 +207,8 @@ def check_driver(settings: Settings) -> None:
     from nonebot.drivers import ASGIMixin, HTTPClientMixin
 
     driver = nonebot.get_driver()
-    serves = isinstance(driver, ASGIMixin) or not _serves_http(settings)
-    calls = isinstance(driver, HTTPClientMixin) or not settings.enable_wechat
+    serves = isinstance(driver, ASGIMixin) or not serves_http(settings)
+    calls = isinstance(driver, HTTPClientMixin) or not (settings.enable_wechat or settings.enable_wecom)
     if not (serves and calls):
         raise ConfigurationError(
             f"DRIVER={driver.type!r}: expected ~fastapi+~aiohttp (set DRIVER=~fastapi+~aiohttp in .env)"

@@ -121,6 +121,45 @@ class Settings(BaseSettings):
         default_factory=dict, description='JSON object: notice kind → template id, e.g. {"activity": "…"}'
     )
 
+    # 企业微信 / 政务微信: a self-built app (自建应用) and group robots (群机器人)
+    enable_wecom: bool = Field(False, description="Serve the 企业微信 / 政务微信 self-built app's callback")
+    wecom_corp_id: str = secret("CorpID (我的企业 → 企业信息)", needed_with="enable_wecom")
+    wecom_agent_id: int = Field(0, ge=0, description="AgentId of the self-built app")
+    wecom_secret: str = secret("Secret of the self-built app (for gettoken)", needed_with="enable_wecom")
+    wecom_token: str = secret("Token of the app's callback settings (接收消息)", needed_with="enable_wecom")
+    wecom_aes_key: AesKey = secret(
+        "EncodingAESKey (43 characters) of the callback", needed_with="enable_wecom"
+    )
+    wecom_path: UrlPath = Field(
+        "/wecom/app", description="Callback path (the URL entered in the admin console)"
+    )
+    wecom_api_base: str = Field(
+        "https://qyapi.weixin.qq.com", description="API base URL (政务微信 deployments have their own)"
+    )
+    wecom_api_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one 企业微信 API call")
+    wecom_passive_reply_seconds: float = Field(
+        4.0, ge=0, le=4.5, description="How long a callback waits for the answer before replying empty"
+    )
+    wecom_timestamp_tolerance_seconds: int = Field(
+        300, ge=1, description="Largest accepted age (either way) of a callback timestamp"
+    )
+    wecom_max_body_bytes: int = Field(65536, ge=1024, description="Larger callback bodies get HTTP 413")
+    wecom_private_interval_seconds: float = Field(
+        0.2, ge=0, description="Pause between two app messages (message/send)"
+    )
+    enable_wecom_robots: bool = Field(False, description="Send to 企业微信 groups through group robots")
+    wecom_robots: JsonMapping = Field(
+        default_factory=dict,
+        description='JSON object: group name → robot webhook key, e.g. {"office": "…"} (secret)',
+        json_schema_extra={"secret": True, "needed_with": "enable_wecom_robots"},
+    )
+    wecom_robot_format: Literal["text", "markdown"] = Field(
+        "text", description="text, or markdown (first line bold) for group robot messages"
+    )
+    wecom_robot_interval_seconds: float = Field(
+        3.5, ge=3.1, description="Pause between two robot messages (more than 3 s: a robot takes 20 a minute)"
+    )
+
     # SMS (短信): one provider's SDK, for members with no chat channel and as an extra route when urgent
     sms_provider: Literal["", "tencent", "aliyun"] = Field(
         "", description="SMS provider: tencent (腾讯云短信) or aliyun (阿里云短信服务); empty: no SMS"
@@ -181,7 +220,7 @@ class Settings(BaseSettings):
     )
 
     delivery_order: JsonStrings = Field(
-        default_factory=lambda: ["qq", "wechat", "wecom", "console", "sms"],
+        default_factory=lambda: ["qq", "wecom", "wechat", "console", "sms"],
         description="JSON list: which bound channel reaches a member first (sms: the roster phone)",
     )
     delivery_max_attempts: int = Field(5, ge=1, description="Tries before a message is failed")
@@ -365,6 +404,9 @@ def production_problems(settings: Settings) -> list[str]:
         lines.append(f"WECHAT_API_BASE={settings.wechat_api_base!r}: PRODUCTION=true requires https://")
     if settings.sms_provider and settings.sms_api_base and not settings.sms_api_base.startswith("https://"):
         lines.append(f"SMS_API_BASE={settings.sms_api_base!r}: PRODUCTION=true requires https://")
+    wecom_used = settings.enable_wecom or settings.enable_wecom_robots
+    if wecom_used and not settings.wecom_api_base.startswith("https://"):
+        lines.append(f"WECOM_API_BASE={settings.wecom_api_base!r}: PRODUCTION=true requires https://")
     if settings.console_enabled and not settings.console_base_url.startswith("https://"):
         lines.append(
             f"CONSOLE_BASE_URL={settings.console_base_url!r}: PRODUCTION=true requires the https:// address "

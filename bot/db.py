@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import Tortoise
 
@@ -15,6 +16,19 @@ from bot.config import PROJECT_ROOT, get_settings
 
 MODELS_APP = "models"
 SQLITE_DEFAULTS = {"synchronous": "NORMAL", "busy_timeout": "20000"}
+
+# PostgreSQL (asyncpg) refuses a statement with more than 32,767 parameters, and a list of ids that
+# grows with the roster reaches that at 32,768 members. Such a list becomes a join or a sub-query,
+# or goes in chunks of this size.
+ID_CHUNK = 5000
+_Item = TypeVar("_Item")
+
+
+def chunks(items: Iterable[_Item], size: int = ID_CHUNK) -> Iterator[list[_Item]]:
+    """`items` in lists of at most `size`, in order (nothing for no items)."""
+    batch = list(items)
+    for start in range(0, len(batch), size):
+        yield batch[start : start + size]
 
 
 def normalise_url(url: str) -> str:

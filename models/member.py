@@ -65,6 +65,14 @@ class Member(Model):
         return self.role in (Role.STAFF, Role.ADMIN)
 
     @property
+    def role_label(self) -> str:
+        """委员 / 工作人员 / 管理员, and 委员、工作人员 / 委员、管理员 for staff who are also 委员:
+        the roster's 角色 cell, and how every list shows the person."""
+        if self.role != Role.MEMBER and self.also_member:
+            return f"{ROLE_LABELS[Role.MEMBER]}、{ROLE_LABELS[self.role]}"
+        return ROLE_LABELS[self.role]
+
+    @property
     def is_member(self) -> bool:
         """A 委员 (alone or besides a staff role): see bot.services.membership."""
         return self.role == Role.MEMBER or self.also_member

@@ -18,7 +18,7 @@ PACKAGES = ("bot", "plugins", "scheduler", "models")
 # - NoneBot calls `bot.send(event=…, message=…)`: those parameter names are the framework's contract;
 # - the outbox store's `finish(owner, ids, from_states=…, **fields)` takes outbox column names,
 #   written in code and checked by the ORM (no column is called owner, ids or from_states).
-NOT_FORWARDING_DATA = {("bot/adapters/wechat_oa/bot.py", "send"), ("bot/delivery/store.py", "finish")}
+NOT_FORWARDING_DATA = {("bot/adapters/webhook/bot.py", "send"), ("bot/delivery/store.py", "finish")}
 
 
 def _collisions() -> list[str]:

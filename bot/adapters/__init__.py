@@ -41,7 +41,9 @@ def binding_for(event: Event) -> AdapterBinding | None:
     return _BY_EVENT_CLASS[cls]
 
 
-def register_builtin(*, onebot: bool = True, console: bool = True, wechat: bool = True) -> None:
+def register_builtin(
+    *, onebot: bool = True, console: bool = True, wechat: bool = True, wecom: bool = False
+) -> None:
     """Register the bindings for the adapters this product ships with (imported only when used)."""
     registered = {b.platform for b in _BINDINGS}
     if onebot and "qq" not in registered:
@@ -56,3 +58,7 @@ def register_builtin(*, onebot: bool = True, console: bool = True, wechat: bool 
         from bot.adapters import wechat_oa
 
         register(wechat_oa.BINDING)
+    if wecom and "wecom" not in registered:
+        from bot.adapters import wecom as wecom_binding
+
+        register(wecom_binding.BINDING)

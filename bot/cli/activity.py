@@ -73,7 +73,9 @@ async def create_activity(new: NewActivity) -> str:
     if len(chosen) > 1:
         raise UsageProblem(error_line("exclusive", options=" / ".join(chosen)))
     activity, count = await activities.create(await _draft(new), CLI_ACTOR)
-    return render("activity/created.j2", activity=activity, count=count)
+    return render(
+        "activity/created.j2", activity=activity, count=count, record=activities.is_record(activity)
+    )
 
 
 @activity_app.command("create")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Annotated
 
@@ -11,8 +12,12 @@ import typer
 from bot import clock
 from bot.cli.runner import CLI_ACTOR, input_file, output_file, run, working
 from bot.render import render
-from bot.services import audit, export, membership, policy, proposals, rules
-from bot.services.actors import find_member
+from bot.sender import Sender
+from bot.services import audit, export, membership, policy, proposals, review_batch, rules
+from bot.services.actors import Actor, find_member
+from bot.services.errors import ServiceError
+from bot.services.parsing import parse_number
+from models.assessment import CONSEQUENCE_LABELS
 from models.proposals import PROPOSAL_STAGE_LABELS
 
 policy_app = typer.Typer(help="assessment policy files", no_args_is_help=True)
@@ -139,6 +144,75 @@ async def evaluate_rules(year: int | None) -> str:
 def rules_evaluate(year: Year = None) -> None:
     """Evaluate everyone now (what the nightly job does)."""
     run(lambda: evaluate_rules(year))
+
+
+@dataclass(frozen=True, slots=True)
+class _Operator(Actor):
+    """The operator at the command line, named `cli` in decisions and the audit log."""
+
+    @property
+    def label(self) -> str:
+        return CLI_ACTOR
+
+
+OPERATOR = _Operator(Sender("cli", CLI_ACTOR), None)
+
+
+async def list_pending(page: int) -> str:
+    found = await review_batch.pending_page(str(page))
+    return render("archive/cli_pending.j2", page=found, labels=CONSEQUENCE_LABELS)
+
+
+@rules_app.command("pending")
+def rules_pending(page: Annotated[int, typer.Option(min=1, help="page of 20")] = 1) -> None:
+    """Drafted consequences waiting for staff: the total and one page."""
+    run(lambda: list_pending(page))
+
+
+async def decide(
+    action: str, which: str, *, reason: str = "", publish: bool = False, yes: bool = False
+) -> str:
+    """Confirm or dismiss the drafts named (`12`, `3-12`, `3,5,8`, `all`): a preview unless `yes`."""
+    text = "全部" if which.strip().lower() == "all" else which
+    selection = review_batch.parse_selection(text) or review_batch.Selection(
+        text, numbers=(parse_number(text, what="处理编号"),)
+    )
+    if action == "dismiss" and not reason.strip():
+        raise ServiceError("review/dismiss_needs_reason.j2")
+    drafts = await review_batch.selected_drafts(selection)
+    numbers = [c.id for c in drafts]
+    context = {"action": action, "publish": publish, "reason": reason.strip(), "labels": CONSEQUENCE_LABELS}
+    if not yes:
+        return render("review/batch_preview.j2", drafts=drafts, limit=len(drafts), cli=True, **context)
+    if action == "confirm":
+        result = await review_batch.confirm_many(OPERATOR, numbers, publish=publish)
+    else:
+        result = await review_batch.dismiss_many(OPERATOR, numbers, reason)
+    return render("review/batch_done.j2", result=result, limit=len(numbers), **context)
+
+
+Which = Annotated[str, typer.Argument(help="draft number, range 3-12, list 3,5,8, or all")]
+Yes = Annotated[bool, typer.Option("--yes", help="do it (without: only a preview)")]
+
+
+@rules_app.command("confirm")
+def rules_confirm(
+    which: Which,
+    publish: Annotated[bool, typer.Option(help="also publish to the configured group")] = False,
+    yes: Yes = False,
+) -> None:
+    """Confirm drafted consequences (each member is told); a preview unless --yes."""
+    run(lambda: decide("confirm", which, publish=publish, yes=yes))
+
+
+@rules_app.command("dismiss")
+def rules_dismiss(
+    which: Which,
+    reason: Annotated[str, typer.Option(help="why (required)")],
+    yes: Yes = False,
+) -> None:
+    """Dismiss drafted consequences with a reason (nobody is told); a preview unless --yes."""
+    run(lambda: decide("dismiss", which, reason=reason, yes=yes))
 
 
 async def read_audit(since: str | None, actor: str, action: str, limit: int) -> str:

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.clock import to_local
+from bot.db import chunks
 from bot.services.activities import ActivityDraft
 from bot.services.activity_form import STEPS
 from bot.services.errors import ServiceError
@@ -79,10 +80,14 @@ async def from_activity(draft: ActivityDraft) -> ActivityFields:
     """The form of an existing activity (for editing)."""
     names = ""
     if draft.audience == Audience.LIST and draft.member_ids:
-        found = await Member.filter(id__in=draft.member_ids).order_by("id").values_list("id", "name")
+        found: list[tuple[int, str]] = []
+        shared: Counter[str] = Counter()
+        for chunk in chunks(sorted(draft.member_ids)):
+            found.extend(await Member.filter(id__in=chunk).order_by("id").values_list("id", "name"))
         # a name two members share is written as the roster number, which reads back to that one
-        active = Member.filter(name__in=[name for _, name in found], status=MemberStatus.ACTIVE)
-        shared = Counter(await active.values_list("name", flat=True))
+        for same_names in chunks(sorted({name for _, name in found})):
+            active = Member.filter(name__in=same_names, status=MemberStatus.ACTIVE)
+            shared.update(await active.values_list("name", flat=True))
         names = "、".join(name if shared[name] <= 1 else f"#{number}" for number, name in found)
     return ActivityFields(
         type=str(draft.type.value if draft.type else ""),

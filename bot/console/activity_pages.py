@@ -79,7 +79,7 @@ async def create(request: Request, who: Annotated[Staff, Depends(writer)]) -> Re
         refusal(who, error)
         return await _form_page(request, who, fields, None)
     await audited(who, "activity_create", f"activity:{activity.id}")
-    say(who, "activity_created", activity=activity, count=count)
+    say(who, "activity_created", activity=activity, count=count, record=activities.is_record(activity))
     return back(f"/console/activities/{activity.id}")
 
 

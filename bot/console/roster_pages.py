@@ -28,7 +28,6 @@ from bot.render import render
 from bot.services import binding, members, roster
 from bot.services.errors import ServiceError
 from models import Role
-from models.member import ROLE_LABELS
 
 router = APIRouter()
 UPLOAD_DIR = PROJECT_ROOT / "data" / "uploads"
@@ -175,5 +174,5 @@ async def change_role(
         else:
             say(who, "unknown_role", "error")
         return back(f"/console/members/{member_id}")
-    say(who, "role_changed", member=member, label=ROLE_LABELS[member.role])
+    say(who, "role_changed", member=member, label=member.role_label)
     return back(f"/console/members/{member_id}")

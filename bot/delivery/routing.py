@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
+from bot import db
 from bot.config import get_settings
 from bot.delivery import channels, trail
 from bot.delivery.outbox import Outgoing
@@ -37,18 +38,12 @@ class Route:
         return f"{self.platform}:{'group' if self.group else 'private'}"
 
 
-# Identity look-ups go in chunks: PostgreSQL refuses more than 32,767 parameters in one query.
-CHUNK = 5000
-
-
 async def bound_accounts(member_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     """member id → platform → account: active identities, and "sms" → the roster phone while the
-    SMS channel is registered."""
+    SMS channel is registered (in chunks: PostgreSQL's parameter limit)."""
     bound: dict[int, dict[str, str]] = defaultdict(dict)
-    ids = sorted(set(member_ids))
     with_sms = channels.get(SMS) is not None
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in db.chunks(sorted(set(member_ids))):
         rows = await Identity.filter(member_id__in=chunk, active=True).values_list(
             "member_id", "platform", "account_id"
         )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from bot import clock
+from bot import clock, db
 from bot.config import get_settings
 from bot.delivery import outbox
 from bot.delivery.recipients import MemberRecipient
@@ -64,7 +64,10 @@ async def expected_member_ids(draft: ActivityDraft) -> list[int]:
         query = active.filter(sector=draft.audience_value)
     else:
         await check_listed(draft.member_ids)
-        query = active.filter(id__in=draft.member_ids)
+        found: set[int] = set()
+        for chunk in db.chunks(draft.member_ids):
+            found.update(await active.filter(id__in=chunk).values_list("id", flat=True))
+        return sorted(found)
     return sorted(set(await query.values_list("id", flat=True)))
 
 
@@ -72,8 +75,11 @@ async def check_listed(member_ids: list[int]) -> None:
     """A 名单 names 委员 only: staff who are not 委员 are not expected at activities."""
     if not member_ids:
         return
-    listed = await Member.filter(id__in=member_ids).values_list("id", "name")
-    members = set(await membership.members().filter(id__in=member_ids).values_list("id", flat=True))
+    listed: list[tuple[int, str]] = []
+    members: set[int] = set()
+    for chunk in db.chunks(member_ids):
+        listed.extend(await Member.filter(id__in=chunk).values_list("id", "name"))
+        members.update(await membership.members().filter(id__in=chunk).values_list("id", flat=True))
     others = [name for member_id, name in listed if member_id not in members]
     if others:
         raise ServiceError("activity/not_members.j2", names=others)
@@ -92,8 +98,15 @@ def validate_draft(draft: ActivityDraft) -> None:
         raise ServiceError("activity/bad_code.j2")
 
 
+def is_record(activity: Activity | ActivityDraft) -> bool:
+    """An activity whose start has passed is a record of what happened: it is announced to nobody,
+    reminds nobody and asks nobody to confirm (the check-in window, if still open, stays open)."""
+    return activity.start_at is not None and activity.start_at <= clock.now()
+
+
 async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
-    """Create the activity and one pending attendance row per expected member."""
+    """Create the activity and one pending attendance row per expected member; the members (and
+    the announce group) get the activity notice unless it is a record (`is_record`)."""
     validate_draft(draft)
     assert draft.start_at is not None and draft.end_at is not None and draft.type is not None
     member_ids = await expected_member_ids(draft)
@@ -127,7 +140,8 @@ async def create(draft: ActivityDraft, created_by: str) -> tuple[Activity, int]:
         await Attendance.bulk_create(
             [Attendance(activity_id=activity.id, member_id=mid) for mid in member_ids], batch_size=500
         )
-        await notices.on_activity_created(activity, member_ids)
+        if not is_record(activity):
+            await notices.on_activity_created(activity, member_ids)
     _open_cache.clear()
     return activity, len(member_ids)
 

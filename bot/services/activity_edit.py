@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from bot import clock
+from bot import clock, db
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import MemberRecipient
 from bot.services import activities, notices
@@ -53,16 +53,20 @@ async def _untouched(activity_id: int, member_ids: set[int]) -> set[int]:
     """Of these members, those whose row can go: pending, unanswered, no leave request."""
     if not member_ids:
         return set()
-    rows = await Attendance.filter(
-        activity_id=activity_id,
-        member_id__in=list(member_ids),
-        status=AttendanceStatus.PENDING,
-        response=None,
-    ).values_list("member_id", flat=True)
-    asked = await LeaveRequest.filter(activity_id=activity_id, member_id__in=list(member_ids)).values_list(
-        "member_id", flat=True
-    )
-    return set(rows) - set(asked)
+    rows: set[int] = set()
+    asked: set[int] = set()
+    for chunk in db.chunks(sorted(member_ids)):
+        rows.update(
+            await Attendance.filter(
+                activity_id=activity_id, member_id__in=chunk, status=AttendanceStatus.PENDING, response=None
+            ).values_list("member_id", flat=True)
+        )
+        asked.update(
+            await LeaveRequest.filter(activity_id=activity_id, member_id__in=chunk).values_list(
+                "member_id", flat=True
+            )
+        )
+    return rows - asked
 
 
 def _changed_notices(activity: Activity, member_ids: list[int], dropped: bool, stamp: str) -> list[Outgoing]:
@@ -118,7 +122,8 @@ async def update(number: int, draft: ActivityDraft, edited_by: str) -> Edited:
         )
         await activity.refresh_from_db()
         if removable:
-            await Attendance.filter(activity_id=activity.id, member_id__in=sorted(removable)).delete()
+            for chunk in db.chunks(sorted(removable)):
+                await Attendance.filter(activity_id=activity.id, member_id__in=chunk).delete()
         messages: list[Outgoing] = []
         if added:
             await Attendance.bulk_create(
@@ -143,6 +148,8 @@ async def update(number: int, draft: ActivityDraft, edited_by: str) -> Edited:
         if moved:
             messages += _changed_notices(activity, staying, False, stamp)
         messages += _changed_notices(activity, sorted(removable), True, stamp)
+        if activities.is_record(activity):
+            messages = []  # a record of what happened: nobody is told about it
         told = await enqueue_many(messages)
     activities.forget_open()
     notices.activities_changed()

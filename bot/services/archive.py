@@ -15,7 +15,6 @@ from bot.services.actors import Actor, find_member
 from bot.services.assessment import Standing
 from bot.services.errors import ServiceError
 from bot.services.parsing import fits, read_number
-from bot.services.review import pending
 from models import Committee, Consequence, ConsequenceStatus, Member
 
 
@@ -82,14 +81,18 @@ def only_year(args: str, command: str) -> int:
 async def watchlist(actor: Actor, args: str) -> Watchlist:
     year = only_year(args, "预警")
     found = await rules.findings(year)
-    drafts = await pending()
+    drafts = await (
+        Consequence.filter(year=year, status=ConsequenceStatus.DRAFT)
+        .select_related("member")
+        .order_by("created_at", "id")
+    )
     confirmed = await Consequence.filter(year=year, status=ConsequenceStatus.CONFIRMED).count()
     await audit.record(actor.label, "watchlist_view", f"year:{year}")
     return Watchlist(
         year,
         [f for f in found if not f.reached],
         [f for f in found if f.reached],
-        [d for d in drafts if d.year == year],
+        list(drafts),
         confirmed,
     )
 

@@ -20,6 +20,7 @@ from bot.services import membership, tallies
 from bot.services import policy as policies
 from bot.services.cache import TTLCache, missing
 from bot.services.policy import Policy
+from bot.services.records import counted_records, unconfirmed_q
 from models import ActivityType, Proposal, ProposalCosigner, Record, Report
 from models.activity import ATTENDANCE_LABELS, AttendanceStatus
 from models.record import RECORD_KIND_LABELS
@@ -143,19 +144,16 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
     cosigned = await _grouped(
         ProposalCosigner.filter(scope, proposal__year=year, member_id__isnull=False), "member_id"
     )
-    records = await _grouped(Record.filter(scope, year=year), "member_id", "kind", "visit_type")
-    counted_records = records
-    if policy.confirmed_only:
-        counted = Q(kind__not_in=list(policy.confirmed_only)) | Q(confirmed_at__isnull=False)
-        counted_records = await _grouped(
-            Record.filter(counted, scope, year=year), "member_id", "kind", "visit_type"
-        )
+    record_columns = ("member_id", "kind", "visit_type")
+    records = await _grouped(Record.filter(scope, year=year), *record_columns)
+    unconfirmed = await _grouped(Record.filter(scope, unconfirmed_q(), year=year), *record_columns)
 
     # Only assessed members are scored: a staff member's or a former member's own records are skipped.
-    reports, proposals, records, counted_records = (
+    reports, proposals, records, unconfirmed = (
         [row for row in rows if row["member_id"] in standings]
-        for rows in (reports, proposals, records, counted_records)
+        for rows in (reports, proposals, records, unconfirmed)
     )
+    records = counted_records(records, unconfirmed, policy)
     attendance_items = [
         (
             (type_, status),
@@ -206,7 +204,6 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
             standing.five_ones["好事实事"] = True
         elif row["kind"] == "visit" and row["visit_type"] in standing.visits:
             standing.visits[row["visit_type"]] += row["n"]
-    for row in counted_records:
         standing, kind = standings[row["member_id"]], str(row["kind"])
         if kind == "visit":
             each = policy.visits.get(row["visit_type"], 0.0)

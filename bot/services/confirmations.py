@@ -27,7 +27,7 @@ async def confirm(sender: Sender, activity_ref: str) -> tuple[Activity, bool]:
     if not activity_ref.strip():
         raise ServiceError("notices/confirm_usage.j2")
     activity = await activities.get(parse_number(activity_ref, what="活动编号"))
-    if activity.status != ActivityStatus.OPEN or clock.now() >= activity.end_at:
+    if activity.status != ActivityStatus.OPEN or clock.now() >= activity.start_at:
         raise ServiceError("notices/confirm_closed.j2", activity=activity)
     row = await Attendance.filter(activity=activity, member=member).first()
     if row is None:

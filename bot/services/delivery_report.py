@@ -10,7 +10,7 @@ from typing import Any
 
 from tortoise.functions import Count
 
-from bot import clock
+from bot import clock, db
 from bot.delivery import dispatcher, outbox, recipients
 from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberOnChannel, MemberRecipient
 from bot.input_text import fold, is_number
@@ -22,6 +22,7 @@ from models import Member, OutboxMessage, OutboxStatus
 PENDING_STATES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
 REPORT_KIND = "delivery_report"
 NAMES_SHOWN = 50  # names a reply lists before "等 N 人" (templates/common/names.j2)
+NOTICE_NAMES = 100  # names the unreachable notice lists (templates/delivery/unreachable_notice.j2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,10 @@ async def _names(raw: list[dict[str, Any]]) -> list[str]:
     """Readable names for serialised recipients, with one query for all members."""
     loaded = [recipients.load(item) for item in raw]
     personal = (MemberRecipient, MemberOnChannel)
-    ids = {r.member_id for r in loaded if isinstance(r, personal)}
-    names = dict(await Member.filter(id__in=list(ids)).values_list("id", "name")) if ids else {}
+    ids = sorted({r.member_id for r in loaded if isinstance(r, personal)})
+    names: dict[int, str] = {}
+    for chunk in db.chunks(ids):
+        names.update(await Member.filter(id__in=chunk).values_list("id", "name"))
     result = []
     for recipient in loaded:
         if isinstance(recipient, personal):
@@ -162,19 +165,19 @@ async def resend_failed(batch: str) -> Resent:
 async def notify_unreachable(batch: str) -> int:
     """Once a batch is done, tell each staff member privately who could not be reached.
     Returns how many notices were queued (0 when everyone was reachable)."""
-    rows = await OutboxMessage.filter(batch=batch, status=OutboxStatus.UNREACHABLE).values_list(
-        "recipient", flat=True
-    )
-    if not rows:
+    unreachable = OutboxMessage.filter(batch=batch, status=OutboxStatus.UNREACHABLE)
+    total = await unreachable.count()
+    if not total:
         return 0
-    names = await _names(list(rows))
+    shown = await unreachable.order_by("id").limit(NOTICE_NAMES).values_list("recipient", flat=True)
+    names = await _names(list(shown))
     staff = await membership.staff().values_list("id", flat=True)
     messages = [
         outbox.Outgoing(
             key=f"delivery-unreachable:{batch}:{staff_id}",
             recipient=MemberRecipient(staff_id),
             template="delivery/unreachable_notice.j2",
-            context={"batch": batch, "names": names},
+            context={"batch": batch, "names": names, "total": total},
             kind=REPORT_KIND,
         )
         for staff_id in staff

@@ -20,7 +20,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from bot import clock
-from bot.services import membership
+from bot.services import membership, records
 from bot.services.assessment import FIVE_ONES, FOUR_VISITS, LEVEL_LABELS, Assessment, Standing, assess
 from bot.services.progress import year_bounds
 from models import (
@@ -88,6 +88,13 @@ async def _fetch(query: Any) -> list[tuple[Any, ...]]:
     sql, params = query.query.get_parameterized_sql()
     rows = await connections.get("default").execute_query_dict(sql, params)
     return [tuple(row.values()) for row in rows]
+
+
+def _verification(recorded_by: str, confirmed_at: Any) -> str:
+    """确认 by staff, entered by staff, or the member's own word (本人填报)."""
+    if confirmed_at:
+        return "已确认"
+    return "本人填报" if records.is_self_reported(recorded_by, confirmed_at) else "工作人员录入"
 
 
 def _width(value: Any) -> int:
@@ -271,6 +278,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
                 *(("走访对象",) if kind == RecordKind.VISIT else ()),
                 "说明",
                 "日期",
+                "核实",
                 "记录人",
                 "记录时间",
                 "确认人",
@@ -298,7 +306,18 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
         rid, name, kind, visit, text, on, by, created, confirmer, confirmed = r
         visit_column = (visit,) if kind == RecordKind.VISIT else ()
         by_kind[RecordKind(kind)].add(
-            [rid, name, *visit_column, text, _day(on), by, _local(created), confirmer, _local(confirmed)]
+            [
+                rid,
+                name,
+                *visit_column,
+                text,
+                _day(on),
+                _verification(by, confirmed),
+                by,
+                _local(created),
+                confirmer,
+                _local(confirmed),
+            ]
         )
 
     consequences = _Sheet(

@@ -18,7 +18,7 @@ from typing import Any
 
 from loguru import logger
 
-from bot import clock
+from bot import clock, db
 from bot.config import get_settings
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
@@ -193,14 +193,18 @@ async def _silent(activity: Activity, now: datetime, window: timedelta) -> list[
         for member_id in reminded
     ]
     if silent:
-        names = await Member.filter(id__in=silent).order_by("id").values_list("name", flat=True)
+        names = [
+            name
+            for chunk in db.chunks(silent)
+            for name in await Member.filter(id__in=chunk).order_by("id").values_list("name", flat=True)
+        ]
         for suffix, recipient in await membership.staff_to_reach(activity):
             messages.append(
                 Outgoing(
                     key=f"silent-list:{activity.id}:{suffix}",
                     recipient=recipient,
                     template="notices/silent_list.j2",
-                    context={**context, "names": list(names)},
+                    context={**context, "names": names},
                     kind="silent_list",
                     due_at=due,
                 )

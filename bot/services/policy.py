@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.services.errors import ServiceError
+from bot.services.policy_counting import Counting, parse_counting
 from models import ActivityType, VisitType
 from models.assessment import ConsequenceKind
 
@@ -21,7 +22,6 @@ ATTENDANCE_STATUSES = ("present", "late", "leave", "absent")
 REPORT_STATUSES = ("submitted", "accepted", "returned", "instructed")
 LEVELS = ("district", "city", "province", "national")
 RECORD_POINTS = ("proposal", "proposal_cosigned", "speech", "research", "opinion", "deed")
-CONFIRMABLE = ("speech", "research", "opinion", "deed", "visit")
 COUNTED_STATUSES = ("absent", "leave")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -81,7 +81,7 @@ class Policy:
     adopted: dict[str, float]
     records: dict[str, float]
     visits: dict[str, float]
-    confirmed_only: frozenset[str]
+    counting: Counting = field(default_factory=Counting)
     count_rules: list[CountRule] = field(default_factory=list)
     submission_rules: list[SubmissionRule] = field(default_factory=list)
     grading_method: str = "score"
@@ -320,22 +320,16 @@ def parse(text: str, source: str = "<policy>") -> Policy:
         )
     reports_table = check.table(data, "reports")
     records_table = check.table(data, "records")
-    confirmed_only = records_table.get("confirmed_only", [])
-    if not isinstance(confirmed_only, list) or any(k not in CONFIRMABLE for k in confirmed_only):
-        check.fail("bad_confirmed_only", "records", "confirmed_only", detail="、".join(CONFIRMABLE))
-        confirmed_only = []
     policy = Policy(
         source=source,
         attendance=attendance,
         reports=check.points(reports_table, REPORT_STATUSES, "reports"),
         adopted=check.points(check.table(data, "reports", "adopted"), LEVELS, "reports", "adopted"),
-        records=check.points(
-            {k: v for k, v in records_table.items() if k != "confirmed_only"}, RECORD_POINTS, "records"
-        ),
+        records=check.points(records_table, RECORD_POINTS, "records"),
         visits=check.points(
             check.table(data, "records", "visit"), tuple(v.value for v in VisitType), "records", "visit"
         ),
-        confirmed_only=frozenset(confirmed_only),
+        counting=parse_counting(check, data),
     )
     _rules(check, data, policy)
     _grading(check, data, policy)

@@ -6,7 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from loguru import logger
+
 from bot import clock
+from bot.services import policy as policies
+from bot.services.records import counted_flags
 from models import (
     ActivityType,
     Attendance,
@@ -52,6 +56,7 @@ class Progress:
     reports: list[Report]
     deeds: int
     upcoming: int
+    awaiting_confirmation: int = 0
 
     @property
     def five_done(self) -> int:
@@ -92,7 +97,13 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
 
     reports = list(await Report.filter(member_id=member.id, year=year).order_by("created_at"))
     proposals = await Proposal.filter(member_id=member.id, year=year).order_by("created_at")
-    records = await Record.filter(member_id=member.id, year=year).order_by("occurred_on", "id")
+    logged = list(await Record.filter(member_id=member.id, year=year).order_by("occurred_on", "id"))
+    try:
+        flags = counted_flags(logged, policies.for_year(year))
+    except policies.PolicyError as exc:  # the staff views report it; the member still sees records
+        logger.error("policy for {} has mistakes: {}", year, exc.render())
+        flags = [True] * len(logged)
+    records = [record for record, counts in zip(logged, flags, strict=True) if counts]
 
     def of(*kinds: RecordKind) -> list[Evidence]:
         return [Evidence(r.description[:30], r.occurred_on) for r in records if r.kind in kinds]
@@ -125,4 +136,5 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
         reports=reports,
         deeds=sum(1 for r in records if r.kind == RecordKind.DEED),
         upcoming=upcoming,
+        awaiting_confirmation=len(logged) - len(records),
     )

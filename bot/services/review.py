@@ -39,7 +39,7 @@ async def _draft(reference: str) -> Consequence:
     return found
 
 
-def _publish_target(group: str) -> GroupRecipient:
+def publish_target(group: str) -> GroupRecipient:
     target = fold(group) or get_settings().rules_publish_group
     if not target:
         raise ServiceError("review/no_publish_group.j2")
@@ -65,7 +65,7 @@ def _context(found: Consequence) -> dict[str, object]:
 async def confirm(actor: Actor, reference: str, *, publish: bool = False, group: str = "") -> Consequence:
     """Confirm a draft: the member's notice goes through the outbox; a group only when `publish`."""
     found = await _draft(reference)
-    target = _publish_target(group) if publish else None
+    target = publish_target(group) if publish else None
     now = clock.now()
     async with in_transaction():
         changed = await Consequence.filter(id=found.id, status=ConsequenceStatus.DRAFT).update(

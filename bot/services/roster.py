@@ -29,7 +29,6 @@ HEADERS = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角�
 REQUIRED_HEADERS = {"姓名"}
 MEMBER_WORD = "委员"
 STAFF_WORDS = {"工作人员": Role.STAFF, "管理员": Role.ADMIN}
-ROLE_TEXT = {Role.MEMBER: MEMBER_WORD, Role.STAFF: "工作人员", Role.ADMIN: "管理员"}
 ROLE_SPLIT = re.compile(r"[、,，;；/＋+\s]+|兼")
 ROLE_FORMS = "委员、工作人员、管理员，或兼任时 委员、工作人员 / 委员、管理员"
 GENDERS = {"", "男", "女"}
@@ -154,9 +153,7 @@ def parse_role(text: str) -> tuple[Role, bool]:
 
 def role_text(member: Member) -> str:
     """The 角色 cell as export writes it (and import reads it back to the same row)."""
-    if member.role != Role.MEMBER and member.also_member:
-        return f"{MEMBER_WORD}、{ROLE_TEXT[member.role]}"
-    return ROLE_TEXT[member.role]
+    return member.role_label
 
 
 def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]]:

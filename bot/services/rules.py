@@ -1,9 +1,12 @@
 """The committee's rules (提醒告诫): reminders before a threshold, consequence drafts when reached.
 
 Entry points, safe to call again and again (reminders and drafts are created once):
-- `evaluate_member(member_id, year)` after a member's attendance or records change;
-- `evaluate_members(ids, year)` after an activity closes (called from `activities.close`);
-- `evaluate_all(year)` nightly from the scheduler (and at year end for the no-submission rules).
+- `evaluate_all(year)` nightly from the scheduler (and at year end for the no-submission rules): the
+  only source of the members' private reminders;
+- `evaluate_member(member_id, year)` / `evaluate_members(ids, year)`: the same, for some members;
+- `after_activity_closed(activity, year)` from `activities.close`: drafts for staff what the new
+  absences and leaves reached, and tells no member anything (reminders wait for the night, so that
+  closing a meeting never sends an annual-task reminder seconds later).
 Nothing is published here: drafts wait for staff (`review.confirm` / `review.dismiss`).
 """
 
@@ -16,7 +19,7 @@ from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot import clock
+from bot import clock, db
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
@@ -65,15 +68,24 @@ async def _previous_findings(year: int, rules: list[SubmissionRule]) -> set[int]
 
 
 async def findings(
-    year: int, member_ids: list[int] | None = None, policy: Policy | None = None
+    year: int,
+    member_ids: list[int] | None = None,
+    policy: Policy | None = None,
+    *,
+    attendance_only: bool = False,
 ) -> list[Finding]:
-    """Every member's position against every rule that is near (warn point) or past its threshold."""
+    """Every member's position against every rule that is near (warn point) or past its threshold;
+    with `attendance_only`, against the attendance (count) rules alone."""
     policy = policy or policies.for_year(year)
     today = clock.today()
     members = await tallies.assessed_members(member_ids)
     ids = [m["id"] for m in members] if member_ids is not None else None
     counts = await tallies.attendance(year, ids, ("absent", "leave")) if policy.count_rules else {}
-    due_rules = [r for r in policy.submission_rules if _reached_date(year, r.warn_from or r.due, today)]
+    due_rules = [
+        r
+        for r in ([] if attendance_only else policy.submission_rules)
+        if _reached_date(year, r.warn_from or r.due, today)
+    ]
     this_year = await tallies.submissions(year, ids) if due_rules else {}
     needs_last = any(r.years == 2 for r in due_rules)
     last_year = await tallies.submissions(year - 1, ids) if needs_last else {}
@@ -172,18 +184,23 @@ async def _remind(finding: Finding, year: int) -> bool:
     return True
 
 
-async def _evaluate(year: int, member_ids: list[int] | None) -> Outcome:
+async def _evaluate(year: int, member_ids: list[int] | None, *, drafts_only: bool = False) -> Outcome:
+    """Draft what was reached and remind of what is near; `drafts_only` (an act other than the
+    nightly run): the attendance rules' drafts for staff, and no reminder to anybody."""
     outcome = Outcome()
-    found = await findings(year, member_ids)
+    found = await findings(year, member_ids, attendance_only=drafts_only)
     if not found:
         return outcome
     involved = sorted({f.member_id for f in found})
-    drafted = set(
-        await Consequence.filter(year=year, member_id__in=involved).values_list("rule", "member_id")
-    )
-    reminded = set(
-        await RuleReminder.filter(year=year, member_id__in=involved).values_list("rule", "member_id")
-    )
+    drafted: set[tuple[str, int]] = set()
+    reminded: set[tuple[str, int]] = set()
+    for chunk in db.chunks(involved):
+        drafted.update(
+            await Consequence.filter(year=year, member_id__in=chunk).values_list("rule", "member_id")
+        )
+        reminded.update(
+            await RuleReminder.filter(year=year, member_id__in=chunk).values_list("rule", "member_id")
+        )
     staff: list[int] | None = None
     for finding in found:
         key = (finding.rule.id, finding.member_id)
@@ -192,7 +209,9 @@ async def _evaluate(year: int, member_ids: list[int] | None) -> Outcome:
             draft = await _draft(finding, year, staff)
             if draft is not None:
                 outcome.drafts.append(draft)
-        elif not finding.reached and key not in reminded and await _remind(finding, year):
+        elif drafts_only or finding.reached or key in reminded:
+            continue
+        elif await _remind(finding, year):
             outcome.reminders.append(key)
     if outcome.drafts or outcome.reminders:
         logger.info("rules {}: {} reminders, {} drafts", year, len(outcome.reminders), len(outcome.drafts))
@@ -217,7 +236,8 @@ async def evaluate_all(year: int | None = None) -> Outcome:
 
 
 async def after_activity_closed(activity_id: int, year: int) -> Outcome:
-    """Hook for `activities.close`: evaluate the members the activity expected.
+    """Hook for `activities.close`: draft, for staff, what the members the activity expected reached
+    by its absences and leaves. Reminders are the nightly evaluation's alone.
 
     Closing has already happened; a failure here (say, a policy file with a mistake) is logged and
     left to the nightly run rather than reported as a failed close.
@@ -226,7 +246,7 @@ async def after_activity_closed(activity_id: int, year: int) -> Outcome:
 
     try:
         ids = await Attendance.filter(activity_id=activity_id).values_list("member_id", flat=True)
-        return await evaluate_members(list(ids), year)
+        return await _evaluate(year, list(ids), drafts_only=True)
     except Exception:
         logger.exception("rules after closing activity {} failed", activity_id)
         return Outcome()

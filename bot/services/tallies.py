@@ -1,4 +1,7 @@
-"""Aggregate counts for a year, a fixed number of queries whatever the number of members."""
+"""Aggregate counts for a year, a fixed number of queries whatever the number of members.
+
+Given a list of members, the queries go in chunks of `bot.db.ID_CHUNK` ids (PostgreSQL's parameter
+limit); every grouped row belongs to one member, so the chunks' results simply add up."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from tortoise.functions import Count
 
+from bot import db
 from bot.services import membership
 from bot.services.progress import year_bounds
 from models import ActivityType, Attendance, Proposal, ProposalCosigner, Report
@@ -17,9 +21,12 @@ AttendanceTally = dict[int, Counter[tuple[ActivityType, str]]]
 async def assessed_members(member_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Active 委员 (staff who are not 委员 are not assessed): id, name, sector."""
     query = membership.members()
-    if member_ids is not None:
-        query = query.filter(id__in=member_ids)
-    return list(await query.order_by("id").values("id", "name", "sector"))
+    if member_ids is None:
+        return list(await query.order_by("id").values("id", "name", "sector"))
+    found: list[dict[str, Any]] = []
+    for chunk in db.chunks(sorted(set(member_ids))):
+        found.extend(await query.filter(id__in=chunk).order_by("id").values("id", "name", "sector"))
+    return found
 
 
 async def attendance(
@@ -31,16 +38,16 @@ async def attendance(
         membership.member_q("member"), activity__start_at__gte=start, activity__start_at__lt=end
     )
     query = query.filter(status__in=list(statuses or ("present", "late", "leave", "absent")))
-    if member_ids is not None:
-        query = query.filter(member_id__in=member_ids)
-    rows = (
-        await query.annotate(n=Count("id"))
-        .group_by("member_id", "activity__type", "status")
-        .values("member_id", "activity__type", "status", "n")
-    )
+    scopes = [query] if member_ids is None else [query.filter(member_id__in=c) for c in db.chunks(member_ids)]
     tally: AttendanceTally = defaultdict(Counter)
-    for row in rows:
-        tally[row["member_id"]][(ActivityType(row["activity__type"]), str(row["status"]))] += row["n"]
+    for scope in scopes:
+        rows = (
+            await scope.annotate(n=Count("id"))
+            .group_by("member_id", "activity__type", "status")
+            .values("member_id", "activity__type", "status", "n")
+        )
+        for row in rows:
+            tally[row["member_id"]][(ActivityType(row["activity__type"]), str(row["status"]))] += row["n"]
     return tally
 
 
@@ -51,14 +58,14 @@ async def _count_by_member(query: Any, column: str = "member_id") -> Counter[int
 
 async def submissions(year: int, member_ids: list[int] | None = None) -> Counter[int]:
     """Proposals (as author or co-signer) plus 社情民意 reports per member in `year`."""
-    proposals = Proposal.filter(year=year)
-    cosigned = ProposalCosigner.filter(proposal__year=year, member_id__isnull=False)
-    reports = Report.filter(year=year)
+    queries: list[Any] = [
+        Proposal.filter(year=year),
+        ProposalCosigner.filter(proposal__year=year, member_id__isnull=False),
+        Report.filter(year=year),
+    ]
     if member_ids is not None:
-        proposals = proposals.filter(member_id__in=member_ids)
-        cosigned = cosigned.filter(member_id__in=member_ids)
-        reports = reports.filter(member_id__in=member_ids)
+        queries = [query.filter(member_id__in=c) for query in queries for c in db.chunks(member_ids)]
     total: Counter[int] = Counter()
-    for query in (proposals, cosigned, reports):
+    for query in queries:
         total.update(await _count_by_member(query))
     return total

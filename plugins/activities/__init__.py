@@ -43,7 +43,11 @@ async def fill(req: Request, state: dict[str, Any]) -> Ask:
         return Ask(_prompt(step + 1), fill, state)
     count = len(await activities.expected_member_ids(draft))
     preview = render(
-        "activity/form_preview.j2", draft=draft, count=count, audience=activities.audience_text(draft, count)
+        "activity/form_preview.j2",
+        draft=draft,
+        count=count,
+        audience=activities.audience_text(draft, count),
+        record=activities.is_record(draft),
     )
     return Ask(preview, confirm, state)
 
@@ -52,7 +56,9 @@ async def confirm(req: Request, state: dict[str, Any]) -> str | Ask:
     if req.answer not in CONFIRM_WORDS:
         return Ask(render("activity/form_confirm_again.j2"), confirm, state)
     activity, count = await activities.create(state["draft"], state["actor"])
-    return render("activity/created.j2", activity=activity, count=count)
+    return render(
+        "activity/created.j2", activity=activity, count=count, record=activities.is_record(activity)
+    )
 
 
 @router.command(

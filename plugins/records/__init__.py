@@ -14,12 +14,12 @@ from models import RecordKind
 @router.hint("四访", "拜访", "访问", "下乡", "入户", "走访记录")
 async def visit(req: Request) -> str:
     record = await records.log_visit(await require_member(req.sender), req.arguments)
-    return render("record/logged.j2", record=record)
+    return render("record/logged.j2", record=record, pending=await records.awaits_confirmation(record))
 
 
 async def _log(req: Request, kind: RecordKind) -> str:
     record = await records.log(await require_member(req.sender), kind, req.rest(0))
-    return render("record/logged.j2", record=record)
+    return render("record/logged.j2", record=record, pending=await records.awaits_confirmation(record))
 
 
 @router.command(

@@ -1,23 +1,54 @@
-from bot.chat import Request, Where, router
+from typing import Any
+
+from bot.chat import Ask, Request, Where, router
 from bot.render import render
-from bot.services import archive, review
+from bot.services import archive, review, review_batch
 from bot.services.actors import require_staff
 from bot.services.errors import ServiceError
 from models.assessment import CONSEQUENCE_LABELS
 
+CONFIRM_WORDS = {"确认", "确定", "执行"}
+
 
 @router.command(
     "待确认",
-    usage="待确认",
-    summary="规则生成、待确认的处理",
-    doc="consequences drafted by the rules, waiting for review",
+    usage="待确认 [页码]",
+    summary="规则生成、待确认的处理（共几项，分页）",
+    doc="consequences drafted by the rules, waiting for review: the total, 20 a page",
     staff=True,
     where=Where.PRIVATE,
 )
 @router.hint("待处理", "通报批评", "劝辞", staff=True)
 async def list_pending(req: Request) -> str:
     await require_staff(req.sender, private_only=True)
-    return render("review/pending.j2", drafts=await review.pending(), labels=CONSEQUENCE_LABELS)
+    page = await review_batch.pending_page(req.word(0))
+    return render("review/pending.j2", page=page, labels=CONSEQUENCE_LABELS)
+
+
+async def _preview(state: dict[str, Any], selection: review_batch.Selection) -> Ask:
+    drafts = await review_batch.selected_drafts(selection)
+    state["numbers"] = [c.id for c in drafts]
+    text = render(
+        "review/batch_preview.j2",
+        drafts=drafts,
+        labels=CONSEQUENCE_LABELS,
+        limit=review_batch.PREVIEW_LINES,
+        **state,
+    )
+    return Ask(text, _decide_batch, state)
+
+
+async def _decide_batch(req: Request, state: dict[str, Any]) -> str | Ask:
+    if req.answer not in CONFIRM_WORDS:
+        return Ask(render("review/batch_confirm_again.j2"), _decide_batch, state)
+    actor = await require_staff(req.sender, private_only=True)
+    if state["action"] == "confirm":
+        result = await review_batch.confirm_many(
+            actor, state["numbers"], publish=state["publish"], group=state["group"]
+        )
+    else:
+        result = await review_batch.dismiss_many(actor, state["numbers"], state["reason"])
+    return render("review/batch_done.j2", result=result, limit=review_batch.PREVIEW_LINES, **state)
 
 
 @router.command(
@@ -38,34 +69,48 @@ async def show_watchlist(req: Request) -> str:
 
 @router.command(
     "确认处理",
-    usage="确认处理 <编号> [公开 [群号]]",
-    summary="确认处理决定（加「公开」才发布到群）",
-    doc="confirm a consequence (the member is notified; published only with 公开)",
+    usage="确认处理 <编号｜3-12｜全部> [公开 [群号]]",
+    summary="确认处理决定（加「公开」才发布到群；多项先预览再「确认」）",
+    doc=(
+        "confirm a consequence (the member is notified; published only with 公开); several at once "
+        "(3-12, 3、5、8, 全部) after a preview and `确认`"
+    ),
     staff=True,
     where=Where.PRIVATE,
 )
-@router.hint("处理决定", "公开通报", staff=True)
-async def confirm(req: Request) -> str:
+@router.hint("处理决定", "公开通报", "批量确认", staff=True)
+async def confirm(req: Request) -> str | Ask:
     actor = await require_staff(req.sender, private_only=True)
     words = req.words
     if not words:
         raise ServiceError("review/confirm_usage.j2")
     publish = len(words) > 1 and words[1] == "公开"
     group = words[2] if publish and len(words) > 2 else ""
+    selection = review_batch.parse_selection(words[0])
+    if selection is not None:
+        if publish:
+            review.publish_target(group)  # no group to publish to: refused before the preview
+        return await _preview({"action": "confirm", "publish": publish, "group": group}, selection)
     found = await review.confirm(actor, words[0], publish=publish, group=group)
     return render("review/confirmed.j2", c=found, labels=CONSEQUENCE_LABELS)
 
 
 @router.command(
     "撤销",
-    usage="撤销 <编号> <原因>",
-    summary="撤销处理",
-    doc="dismiss a consequence, with the reason",
+    usage="撤销 <编号｜3-12｜全部> <原因>",
+    summary="撤销处理（多项先预览再「确认」）",
+    doc="dismiss a consequence, with the reason; several at once (3-12, 3、5、8, 全部) after a preview",
     staff=True,
     where=Where.PRIVATE,
 )
-@router.hint("撤回处理", "不处理", staff=True)
-async def dismiss(req: Request) -> str:
+@router.hint("撤回处理", "不处理", "批量撤销", staff=True)
+async def dismiss(req: Request) -> str | Ask:
     actor = await require_staff(req.sender, private_only=True)
-    found = await review.dismiss(actor, req.word(0), req.rest(1))
+    selection = review_batch.parse_selection(req.word(0))
+    reason = req.rest(1).strip()
+    if selection is not None:
+        if not reason:
+            raise ServiceError("review/dismiss_needs_reason.j2")
+        return await _preview({"action": "dismiss", "reason": reason}, selection)
+    found = await review.dismiss(actor, req.word(0), reason)
     return render("review/dismissed.j2", c=found, labels=CONSEQUENCE_LABELS)

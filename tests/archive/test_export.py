@@ -67,6 +67,7 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
         "走访对象",
         "说明",
         "日期",
+        "核实",
         "记录人",
         "记录时间",
         "确认人",
@@ -92,7 +93,9 @@ async def test_member_archive_and_commendations(db, clock, tmp_path):
     assert items == {"全体会议迟到": 3, "社情民意受理": 3, "会议发言": 5, "走访社区居民": 2}
     [speech] = [[c.value for c in row] for row in book["会议发言"].iter_rows(min_row=2)]
     assert (
-        speech[1:3] == ["丙", "为社区老人义诊"] and speech[3] == datetime(2026, 5, 1) and speech[4] == "self"
+        speech[1:3] == ["丙", "为社区老人义诊"]
+        and speech[3] == datetime(2026, 5, 1)
+        and speech[4:6] == ["本人填报", "self"]
     )
     [visit_record] = [[c.value for c in row] for row in book["四访"].iter_rows(min_row=2)]
     assert visit_record[2] == "社区居民"

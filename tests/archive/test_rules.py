@@ -43,9 +43,11 @@ async def test_attendance_rules_at_and_below_threshold(db, clock):
             leave=[m["L2"]] * (n < 2) + [m["L3"]],
             present=[m["全勤"]],
         )
+        await rules.evaluate_all(2026)  # the night after each meeting
     for n in range(6):
         group = [m[name] for name, count in (("C2", 2), ("C3", 3), ("C5", 5), ("C6", 6)) if n < count]
         await helpers.hold(ActivityType.COMMITTEE, absent=group, present=[m["全勤"]])
+        await rules.evaluate_all(2026)
 
     assert await drafts() == {
         ("plenary-absence-criticism", "P1", 2026),  # 1 unexcused plenary absence

@@ -78,7 +78,7 @@ async def test_the_fakes_refuse_a_wrong_signature_and_accept_the_sdks_own(tencen
         timeout=5,
     )
     refused = await wrong.send(SmsRequest("13800000009", "1", {}))
-    assert (refused.result.outcome.value, refused.result.code) == ("retryable", "auth")
+    assert (refused.result.outcome.value, refused.result.code) == ("retryable", "sms_auth")
     assert "AuthFailure.SignatureFailure" in refused.result.detail
     assert tencent.signature_failures == 1 and not tencent.calls
     accepted = await right.send(SmsRequest("13800000009", "1", {"a": "委员 会议"}))
@@ -101,7 +101,7 @@ async def test_the_fakes_refuse_a_wrong_signature_and_accept_the_sdks_own(tencen
             base_url=aliyun.base_url,
             timeout=5,
         )
-        assert (await bad.send(SmsRequest("13800000009", "SMS_1", {}))).result.code == "auth"
+        assert (await bad.send(SmsRequest("13800000009", "SMS_1", {}))).result.code == "sms_auth"
         assert aliyun.signature_failures == 1 and not aliyun.calls
         sent = await good.send(SmsRequest("13800000009", "SMS_1", {"title": "会议 *~改期"}, outbox_id=5))
         assert sent.result.outcome.value == "sent" and sent.message_id

@@ -66,3 +66,35 @@ async def test_without_a_check_in_a_refused_member_is_absent_not_on_leave(db, cl
     assert (
         standing.attendance[("全体会议", "absent")] == 1 and standing.attendance[("全体会议", "leave")] == 0
     )
+
+
+async def test_through_chat_a_refused_leave_is_not_counted_as_leave(app, db, clock):
+    """As staff use it: 请假 by two members, 驳回 one and 批准 the other in chat, then 确认名单."""
+    from nonebot.adapters.onebot.v11 import Bot
+
+    from tests.qq_events import ReplyWith, private_event
+
+    async def say(qq: str, text: str, *fragments: str, absent: tuple[str, ...] = ()) -> None:
+        async with app.test_matcher() as ctx:
+            bot = ctx.create_bot(base=Bot)
+            event = private_event(qq, text)
+            ctx.receive_event(bot, event)
+            ctx.should_call_send(event, ReplyWith(*fragments, absent=absent), result={"message_id": 1})
+
+    await factories.member("周文清", role=Role.STAFF, qq="20001")
+    for name, qq in (("林建国", "10001"), ("王秀英", "10002"), ("陈志强", "10003")):
+        await factories.member(name, qq=qq)
+    activity = await factories.activity(title="常委会议", starts_in=timedelta(days=3))
+    await say("10001", f"请假 {activity.id} 单位加班", "请假申请已提交（编号 1）")
+    await say("10002", f"请假 {activity.id} 住院治疗", "请假申请已提交（编号 2）")
+    await say("20001", "驳回 1 本次会议审议重要事项", "已驳回")
+    await say("20001", "批准 2", "已批准")
+    await say(
+        "20001",
+        f"确认名单 {activity.id}",
+        "应到 3 人：确认出席 0 · 请假 1 · 未回复 2",
+        "王秀英（已批准）：住院治疗",
+        "未回复：林建国、陈志强",
+        "请假未获批准（须按时出席，已计入上面各栏）：林建国（本次会议审议重要事项）",
+        absent=("请假 2", "林建国（已驳回）"),
+    )

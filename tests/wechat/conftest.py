@@ -9,7 +9,7 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,11 +49,13 @@ class AppProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    async def seed(self, *ops: dict[str, Any]) -> list[dict[str, Any]]:
-        return await seed(self.db_url, list(ops))
+    async def seed(self, *ops: dict[str, Any], env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        return await seed(self.db_url, list(ops), env)
 
 
-async def seed(db_url: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def seed(
+    db_url: str, ops: list[dict[str, Any]], env: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -61,7 +63,7 @@ async def seed(db_url: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
         db_url,
         json.dumps(ops, ensure_ascii=False),
         cwd=ROOT,
-        env={**os.environ, "WEIYUAN_ENV_FILE": os.devnull, "LOG_LEVEL": "WARNING"},
+        env={**os.environ, "WEIYUAN_ENV_FILE": os.devnull, "LOG_LEVEL": "WARNING", **(env or {})},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -107,8 +109,14 @@ def app_env(fake: FakeWechat, db_url: str, port: int, **extra: str) -> dict[str,
 
 
 async def start_app(
-    tmp: Path, env: dict[str, str], extra_plugins: list[str], port: int, wait_url: str
+    tmp: Path,
+    env: dict[str, str],
+    extra_plugins: list[str],
+    port: int,
+    wait_url: str,
+    wait_params: Callable[[], dict[str, str]] | None = None,
 ) -> asyncio.subprocess.Process:
+    """Start the app; ready once a signed GET of `wait_url` (with `wait_params()`) answers 200."""
     log = (tmp / "app.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -120,13 +128,18 @@ async def start_app(
         stdout=log,
         stderr=asyncio.subprocess.STDOUT,
     )
-    side_query = WechatSide(wait_url, None).query  # type: ignore[arg-type]
+    if wait_params is None:
+        side_query = WechatSide(wait_url, None).query  # type: ignore[arg-type]
+
+        def wait_params() -> dict[str, str]:
+            return {**side_query(), "echostr": "up"}
+
     async with aiohttp.ClientSession() as session:
         for _ in range(300):
             if process.returncode is not None:
                 break
             try:
-                async with session.get(wait_url, params={**side_query(), "echostr": "up"}) as response:
+                async with session.get(wait_url, params=wait_params()) as response:
                     if response.status == 200:
                         return process
             except aiohttp.ClientError:

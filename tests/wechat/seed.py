@@ -1,8 +1,9 @@
 """Seeds the app's SQLite file from a separate process: `python -m tests.wechat.seed <url> '<json ops>'`.
 
-Ops (JSON list): {"op": "member", "name", "openid"?, "code"?: true, "staff"?: true} binds the openid
-directly and/or issues a one-time binding code; {"op": "activity", "title", "code"?} opens an
-activity for everybody now. Prints one JSON result per op.
+Ops (JSON list): {"op": "member", "name", "openid"?, "platform"?, "code"?: true, "staff"?: true} binds
+the openid (an account on `platform`, "wechat" unless given) directly and/or issues a one-time binding
+code; {"op": "activity", "title", "code"?} opens an activity for everybody now; {"op": "greetings",
+"at"} runs the greeting job at that moment (ISO time). Prints one JSON result per op.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot import clock, db
-from bot.services import activities, binding
+from bot.services import activities, binding, greetings
 from models import ActivityType, Audience, Identity, Member, Role
 
 
@@ -29,7 +30,8 @@ async def run(url: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
                 result: dict[str, Any] = {"member_id": member.id}
                 if op.get("openid"):
-                    await Identity.create(member=member, platform="wechat", account_id=op["openid"])
+                    platform = op.get("platform", "wechat")
+                    await Identity.create(member=member, platform=platform, account_id=op["openid"])
                 if op.get("code"):
                     result["code"] = (await binding.issue_code(member, "test")).code
                 results.append(result)
@@ -46,6 +48,9 @@ async def run(url: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
                 activity, count = await activities.create(draft, "test")
                 results.append({"activity_id": activity.id, "expected": count})
+            elif op["op"] == "greetings":  # the scheduler's greeting job at a moment (ISO, with zone)
+                moment = datetime.fromisoformat(op["at"])
+                results.append({"queued": await greetings.run_due(moment, timedelta(minutes=5))})
     finally:
         await db.disconnect()
     return results

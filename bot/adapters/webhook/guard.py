@@ -5,6 +5,9 @@ runs, so the size cap has to sit in front of it: the guard reads at most `limit`
 either answers 413 or replays what it read to the application. `install_body_limit` puts it in front
 of whatever server driver runs (the bot runs `fastapi+aiohttp`, a combined driver whose type is not
 "fastapi"); a driver it cannot guard stops start-up rather than leaving the route unguarded.
+
+A `precheck` on the URL's query (its signature parameters and timestamp age) runs before even the
+length is looked at: a forged or replayed request is refused before one byte of its body is read.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from nonebot.drivers import Driver
+
+from bot.adapters.webhook.checks import Refused
 
 _DIGITS = re.compile(rb"[0-9]+")
 
@@ -22,6 +28,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Precheck = Callable[[dict[str, str]], None]  # raises Refused
 
 
 async def _refuse(send: Send, status: int, reason: bytes) -> None:
@@ -40,10 +47,11 @@ async def _refuse(send: Send, status: int, reason: bytes) -> None:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, path: str, limit: int) -> None:
+    def __init__(self, app: ASGIApp, path: str, limit: int, precheck: Precheck | None = None) -> None:
         self.app = app
         self.path = path.rstrip("/") or "/"
         self.limit = limit
+        self.precheck = precheck
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -53,6 +61,13 @@ class BodyLimit:
         ):
             await self.app(scope, receive, send)
             return
+        if self.precheck is not None:
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            try:
+                self.precheck(query)
+            except Refused as refusal:
+                await _refuse(send, refusal.status, refusal.reason.encode())
+                return
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 if not _DIGITS.fullmatch(value):
@@ -88,12 +103,13 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def install_body_limit(driver: Driver, path: str, limit: int) -> None:
-    """Cap POST bodies on `path` at `limit` bytes, in front of the driver's ASGI application."""
+def install_body_limit(driver: Driver, path: str, limit: int, precheck: Precheck | None = None) -> None:
+    """Cap POST bodies on `path` at `limit` bytes (after `precheck` on the query, if given), in front
+    of the driver's ASGI application."""
     app = getattr(driver, "server_app", None)
     add_middleware = getattr(app, "add_middleware", None)
     if add_middleware is None:
         raise RuntimeError(
             f"cannot cap webhook bodies on the {driver.type} driver: run DRIVER=~fastapi+~aiohttp"
         )
-    add_middleware(BodyLimit, path=path, limit=limit)
+    add_middleware(BodyLimit, path=path, limit=limit, precheck=precheck)

@@ -1,36 +1,19 @@
-"""The Official Account as a NoneBot bot: a reply goes into the waiting webhook response when it
-is still open (passive reply), otherwise into the outbox, from where the dispatcher sends it by the
-customer-service API."""
+"""The Official Account as a NoneBot bot (replies: passive, else by customer-service message)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from nonebot.adapters import Bot as BaseBot
-from nonebot.adapters import Event
-from nonebot.adapters import Message as BaseMessage
-from nonebot.adapters import MessageSegment as BaseMessageSegment
-from typing_extensions import override
-
-from bot.adapters.webhook.message import to_text
+from bot.adapters.webhook.bot import CallbackBot
 from bot.adapters.wechat_oa.event import WechatEvent
 
 if TYPE_CHECKING:
     from bot.adapters.wechat_oa.adapter import Adapter
 
 
-class Bot(BaseBot):
+class Bot(CallbackBot):
     adapter: Adapter
-
-    @override
-    async def send(
-        self, event: Event, message: str | BaseMessage | BaseMessageSegment, **kwargs: Any
-    ) -> None:
-        if not isinstance(event, WechatEvent):
-            raise TypeError("the WeChat bot only answers WeChat events")
-        text = to_text(message)
-        if text.strip():
-            await self.adapter.deliver(event, text)
+    event_class = WechatEvent
 
     async def send_text(self, openid: str, text: str) -> None:
         """Send to a follower outside any request: always through the outbox."""

@@ -24,7 +24,7 @@ from loguru import logger
 from bot import clock
 from bot.config import Settings, get_settings
 from bot.delivery.channels.base import ChannelLimits, OutgoingText, Pace, SendOutcome, SendResult
-from bot.delivery.sms import SmsProvider, SmsRequest
+from bot.delivery.sms import OFFLINE, TEMPLATE_REFUSED, SmsProvider, SmsRequest
 from bot.render import fmt_date, fmt_datetime
 from models import SmsSend
 
@@ -125,11 +125,12 @@ class SmsChannel:
             )
         provider = self.provider
         if provider is None:
-            return SendResult(SendOutcome.RETRYABLE, "SMS_PROVIDER not configured", "offline", "sms")
+            return SendResult(SendOutcome.RETRYABLE, "SMS_PROVIDER not configured", OFFLINE, "sms")
         try:
             params = template_params(spec, message.context, message.text, settings.sms_param_max_chars)
         except Exception as exc:  # a broken expression in the settings: the same for every try
-            return SendResult(SendOutcome.REJECTED, f"SMS template parameters: {exc}", "template", "sms")
+            reason = f"SMS template parameters: {exc}"
+            return SendResult(SendOutcome.REJECTED, reason, TEMPLATE_REFUSED, "sms")
         request = SmsRequest(account_id, str(spec["template"]), params, message.outbox_id)
         answer = await provider.send(request)
         if answer.result.outcome == SendOutcome.SENT and answer.message_id:

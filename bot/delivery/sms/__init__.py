@@ -9,11 +9,11 @@ like every channel (`SendResult`), with one reason code of its own:
 | accepted (Tencent `Ok`, Alibaba `OK`)                    | SENT      |                |
 | the number is invalid / not a mobile number / opted out  | REJECTED  | invalid_number |
 | rate or frequency limit, daily limit of a number         | RETRYABLE | rate_limit     |
-| signature (签名) or template refused, wrong parameters   | REJECTED  | template       |
-| credentials or API signature refused, throttled API      | RETRYABLE | auth           |
-| account out of balance                                   | REJECTED  | balance        |
+| signature (签名) or template refused, wrong parameters   | REJECTED  | sms_template   |
+| credentials or API signature refused                     | RETRYABLE | sms_auth       |
+| account out of balance                                   | REJECTED  | sms_balance    |
 | the provider timed out (it may have sent it)             | UNKNOWN   | timeout        |
-| no connection, HTTP 5xx before any answer                | RETRYABLE | offline        |
+| no connection, HTTP 5xx before any answer                | RETRYABLE | sms_offline    |
 | anything else                                            | REJECTED  | the code       |
 
 `invalid_number` ends a member's message `unreachable` when no other channel is left (see
@@ -29,11 +29,11 @@ from bot.delivery.channels.base import INVALID_ADDRESS, SendOutcome, SendResult
 
 INVALID_NUMBER = INVALID_ADDRESS
 RATE_LIMIT = "rate_limit"
-TEMPLATE_REFUSED = "template"
-AUTH = "auth"
-BALANCE = "balance"
+TEMPLATE_REFUSED = "sms_template"
+AUTH = "sms_auth"
+BALANCE = "sms_balance"
 TIMEOUT = "timeout"
-OFFLINE = "offline"
+OFFLINE = "sms_offline"
 
 OUTCOMES = {
     INVALID_NUMBER: SendOutcome.REJECTED,

@@ -1,0 +1,56 @@
+"""The policy's counting choices: which self-reported records count before staff confirm them.
+
+Kept apart from `policy` (points, rules, grading) so that each stays readable; `policy.parse` calls
+`parse_counting` with its checker, and every mistake is reported with its line like the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.services.policy import _Checker
+
+SELF_REPORTED_KINDS = ("speech", "research", "opinion", "deed", "visit")
+# The speech's 五个一 asks one of each task a year: one self-reported record of each kind (for
+# visits: one of each of the four 四访 kinds) counts without waiting for staff.
+DEFAULT_UNCONFIRMED_CAP = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Counting:
+    """`unconfirmed_cap[kind]`: how many of a member's self-reported, not yet confirmed records of a
+    kind count in a year (for visits: per 四访 kind); the rest count once staff confirm them."""
+
+    unconfirmed_cap: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(SELF_REPORTED_KINDS, DEFAULT_UNCONFIRMED_CAP)
+    )
+
+    def cap(self, kind: str) -> int:
+        return self.unconfirmed_cap.get(kind, DEFAULT_UNCONFIRMED_CAP)
+
+
+def _caps(check: _Checker, records: dict[str, Any]) -> dict[str, int]:
+    caps = dict.fromkeys(SELF_REPORTED_KINDS, DEFAULT_UNCONFIRMED_CAP)
+    if "unconfirmed_cap" not in records:
+        return caps
+    table = records["unconfirmed_cap"]
+    path = ("records", "unconfirmed_cap")
+    if not isinstance(table, dict):
+        check.fail("not_table", *path)
+        return caps
+    for key in table:
+        if key not in SELF_REPORTED_KINDS:
+            check.fail("unknown_key", *path, key, detail="、".join(SELF_REPORTED_KINDS))
+    for kind in SELF_REPORTED_KINDS:
+        if kind in table:
+            caps[kind] = check.integer(table, kind, 0, *path)
+    return caps
+
+
+def parse_counting(check: _Checker, data: dict[str, Any]) -> Counting:
+    records = data.get("records")
+    if not isinstance(records, dict):
+        return Counting()
+    return Counting(unconfirmed_cap=_caps(check, records))
