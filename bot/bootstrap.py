@@ -18,6 +18,7 @@ _tasks: list[asyncio.Task[None]] = []
 async def startup() -> None:
     settings = get_settings()
     await db.connect(settings.database_url)
+    db.use_database_clock()
     logger.info("database ready")
     if settings.demo:
         from bot.demo import seed

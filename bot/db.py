@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from tortoise import Tortoise
 
+from bot import clock
 from bot.config import PROJECT_ROOT, get_settings
 
 MODELS_APP = "models"
@@ -185,3 +187,36 @@ async def execute(template: str, params: list[Any]) -> tuple[int, list[Any]]:
 
     conn = connections.get("default")
     return await conn.execute_query(_compiled(template, conn.capabilities.dialect), params)
+
+
+class DatabaseClock:
+    """The database server's clock, for the times several processes compare (`clock.shared_now`).
+
+    It is read from the server every `resync` seconds and carried forward on this process's
+    monotonic clock in between: no query per reading, and a wall clock stepped on this host (NTP,
+    an operator) changes nothing. The reading is taken half-way through the round trip.
+    """
+
+    def __init__(self, resync: float = 10.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.resync = resync
+        self._monotonic = monotonic
+        self._base: datetime | None = None
+        self._base_at = 0.0
+
+    async def sync(self) -> None:
+        sent = self._monotonic()
+        _, rows = await execute("SELECT clock_timestamp() AS now", [])
+        received = self._monotonic()
+        self._base, self._base_at = rows[0]["now"].astimezone(UTC), (sent + received) / 2
+
+    async def __call__(self) -> datetime:
+        if self._base is None or self._monotonic() - self._base_at >= self.resync:
+            await self.sync()
+        assert self._base is not None
+        return self._base + timedelta(seconds=self._monotonic() - self._base_at)
+
+
+def use_database_clock() -> None:
+    """On PostgreSQL, make the server's clock the one every process compares (`clock.shared_now`);
+    on SQLite (one process, one host) the process clock is that clock already."""
+    clock.set_shared_clock(DatabaseClock() if is_postgres() else None)

@@ -1,86 +1,107 @@
-"""The in-process APScheduler 3 (AsyncIOScheduler, MemoryJobStore), started by the elected leader.
+"""The in-process scheduler, started by the elected leader: sweeps on a monotonic timer.
 
-Jobs:
-- `sweep` every SCHEDULER_SWEEP_SECONDS, and once right at start (the catch-up after downtime);
-- one date job per activity instant due within the next day (reminders, the silent reminder, the
-  check-in call), rebuilt from the database by `reschedule()` at start and whenever an activity
-  changes, so they fire on time rather than at the next sweep. Each runs the same sweep.
-misfire_grace_time and coalesce are explicit: APScheduler's default grace of 1 s silently skips jobs.
+- a sweep every SCHEDULER_SWEEP_SECONDS, and once right at start (the catch-up after downtime);
+- sooner when an activity instant (a reminder, the silent reminder, the check-in call) falls due
+  within the next day: `reschedule()` derives those instants from the database at start and
+  whenever an activity changes, so they go out on time rather than at the next sweep.
+
+Every sweep reads the time from `clock.shared_now()` (the database's clock on PostgreSQL) and the
+wait between sweeps is measured on the event loop's monotonic clock and never longer than the sweep
+interval. APScheduler 3 was used here before: it fires its triggers by this host's wall clock, so a
+clock stepped back by an hour stalled the sweeps for that hour, and a leader whose clock ran ahead
+judged reminders late (past the start) and skipped them. Nothing is kept between sweeps but the
+day markers of `Memory`: jobs are derived from the database each time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from loguru import logger
 
 from bot import clock, db
 from bot.config import Settings, get_settings
 from bot.services import notices
-from scheduler.jobs import Memory, catchup_window, run_due
+from scheduler.jobs import Memory, run_due
 from scheduler.leader import LeaderElection, asyncpg_dsn
 
-SWEEP_JOB = "sweep"
-AT_PREFIX = "at:"
 LOOKAHEAD = timedelta(days=1)
+LATE = 0.05  # seconds past an instant to wake, so that the sweep finds it due
 
 
 class Runtime:
     def __init__(self) -> None:
-        self.scheduler: AsyncIOScheduler | None = None
+        self.task: asyncio.Task[None] | None = None
         self.election: LeaderElection | None = None
         self.memory = Memory()
         self.lock = asyncio.Lock()
         self.pending: set[asyncio.Task[None]] = set()
+        self.moments: list[datetime] = []  # activity instants due within LOOKAHEAD (shared clock)
+        self.sweeps = 0
+        self._wake = asyncio.Event()
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
 
     async def sweep(self) -> None:
         async with self.lock:
             try:
-                result = await run_due(clock.now(), self.memory)
+                result = await run_due(await clock.shared_now(), self.memory)
             except Exception:
                 logger.exception("scheduler sweep failed")
                 return
+            finally:
+                self.sweeps += 1
             if result.total:
                 logger.info("scheduler queued {} messages", result.total)
 
+    def next_delay(self, now: datetime) -> float:
+        """Seconds until the next sweep: the interval, or less when an activity instant comes first.
+        Never more than the interval, whatever the clocks do."""
+        interval = float(get_settings().scheduler_sweep_seconds)
+        sooner = [(moment - now).total_seconds() + LATE for moment in self.moments if moment > now]
+        return max(0.0, min([interval, *sooner]))
+
+    async def _loop(self) -> None:
+        while True:
+            await self.sweep()
+            try:
+                delay = self.next_delay(await clock.shared_now())
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away: try again after the interval
+                logger.exception("scheduler could not read the time")
+                delay = float(get_settings().scheduler_sweep_seconds)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
     async def start_scheduler(self) -> None:
-        if self.scheduler is not None:
+        if self.running:
             return
-        settings = get_settings()
-        grace = int(catchup_window().total_seconds())
-        scheduler = AsyncIOScheduler(
-            jobstores={"default": MemoryJobStore()},
-            job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
-            timezone=clock.local_zone(),
-        )
-        scheduler.add_job(
-            self.sweep,
-            IntervalTrigger(seconds=settings.scheduler_sweep_seconds),
-            id=SWEEP_JOB,
-            replace_existing=True,
-        )
-        scheduler.start()
-        self.scheduler = scheduler
         self.memory = Memory()
         notices.add_listener(self.on_change)
-        await self.reschedule()  # also moves the first sweep to now: the catch-up after downtime
+        await self.reschedule()
+        # the first sweep runs at once: the catch-up after downtime
+        self.task = asyncio.create_task(self._loop(), name="scheduler")
         logger.info("scheduler started")
 
     async def stop_scheduler(self) -> None:
         notices.remove_listener(self.on_change)
-        scheduler, self.scheduler = self.scheduler, None
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        task, self.task = self.task, None
+        self.moments = []
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
             logger.info("scheduler stopped")
 
     def on_change(self) -> None:
-        """An activity changed: rebuild the date jobs once the caller's transaction has committed."""
+        """An activity changed: derive the instants again once the caller's transaction has committed."""
         loop = asyncio.get_running_loop()
         # A fresh context: the caller is inside a database transaction whose connection must not
         # leak into this task (it is released when the transaction ends).
@@ -93,26 +114,15 @@ class Runtime:
         await self.reschedule()
 
     async def reschedule(self) -> int:
-        """Derive the date jobs from the database; returns how many are scheduled."""
-        scheduler = self.scheduler
-        if scheduler is None:
-            return 0
-        now = clock.now()
+        """Derive the activity instants from the database and sweep now; returns how many are due
+        within the next day."""
+        now = await clock.shared_now()
         wanted: set[datetime] = set()
         for activity in await notices.upcoming(now, timedelta(0), ahead=LOOKAHEAD):
             wanted.update(t for t in notices.due_times(activity) if now < t <= now + LOOKAHEAD)
-        for job in scheduler.get_jobs():
-            if job.id.startswith(AT_PREFIX):
-                job.remove()
-        for moment in sorted(wanted):
-            scheduler.add_job(
-                self.sweep,
-                DateTrigger(run_date=moment),
-                id=f"{AT_PREFIX}{moment.isoformat()}",
-                replace_existing=True,
-            )
-        scheduler.modify_job(SWEEP_JOB, next_run_time=datetime.now(UTC))
-        return len(wanted)
+        self.moments = sorted(wanted)
+        self._wake.set()
+        return len(self.moments)
 
 
 _runtime = Runtime()

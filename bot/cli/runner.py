@@ -101,6 +101,7 @@ async def _connect() -> None:
     url = options.database_url or get_settings().database_url
     try:
         await asyncio.wait_for(db.connect(url), timeout=30)
+        db.use_database_clock()
     except Exception as exc:
         await _quietly_disconnect()
         reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")

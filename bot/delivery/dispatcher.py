@@ -113,7 +113,7 @@ class Dispatcher:
         if not force and self._monotonic() - self._recovered_at < min(lease / 4, 30):
             return
         self._recovered_at = self._monotonic()
-        requeued, unknown = await store.recover(clock.now(), timedelta(seconds=lease))
+        requeued, unknown = await store.recover(await clock.shared_now(), timedelta(seconds=lease))
         if requeued or unknown:
             logger.warning(
                 "outbox recovery: {} abandoned claims re-queued, {} in-flight rows unknown", requeued, unknown
@@ -121,7 +121,7 @@ class Dispatcher:
 
     async def claim_and_plan(self, limit: int) -> tuple[int, dict[str, list[Item]]]:
         """Claim due rows and settle those that are not to be sent now. Returns (claimed, per lane)."""
-        now = clock.now()
+        now = await clock.shared_now()
         jobs = await store.claim(self.owner, now, limit)
         if not jobs:
             return 0, {}
@@ -215,7 +215,9 @@ class Dispatcher:
             lane.push(items[:room])
             rest = items[room:]
             if rest:
-                later = clock.now() + timedelta(seconds=lane.pacer.expected_wait(len(lane.queue)))
+                later = await clock.shared_now() + timedelta(
+                    seconds=lane.pacer.expected_wait(len(lane.queue))
+                )
                 await store.release(self.owner, [job.id for job, _ in rest], later)
         return claimed
 

@@ -165,7 +165,7 @@ class Lane:
             self._on_done([job for job, _ in chunk])
             return
         await self.pacer.wait()
-        marked = await store.mark_sending(self.owner, list(texts), self.platform, clock.now())
+        marked = await store.mark_sending(self.owner, list(texts), self.platform, await clock.shared_now())
         self.cap.used(len(marked))
         self.monthly.used(len(marked))
         outcomes: list[sending.Outcome] = []
@@ -178,7 +178,7 @@ class Lane:
                 await self.pacer.wait()
             first = False
             outcomes.append(await sending.deliver(job, routes, texts[job.id]))
-        await sending.record(self.owner, outcomes, clock.now())
+        await sending.record(self.owner, outcomes, await clock.shared_now())
         self._on_done([job for job, _ in chunk])
 
     async def run(self) -> None:

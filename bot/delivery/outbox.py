@@ -59,7 +59,7 @@ async def enqueue(
         return False
     message = Outgoing(key, recipient, template, context or {}, kind, batch, due_at, urgent)
     try:
-        await _row(message, clock.now()).save()
+        await _row(message, await clock.shared_now()).save()
     except IntegrityError:
         return False
     _wake_dispatcher()
@@ -81,7 +81,7 @@ async def enqueue_many(messages: list[Outgoing], batch_size: int = 500) -> int:
     statement, without building a model object per row (10,000 rows well under a second)."""
     if not messages:
         return 0
-    now = clock.now()
+    now = await clock.shared_now()
     existing: set[str] = set()
     keys = [m.key for m in messages]
     for start in range(0, len(keys), batch_size):

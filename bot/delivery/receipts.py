@@ -43,7 +43,7 @@ async def undelivered(outbox_id: int, platform: str, via: str, status: str) -> O
         fields: dict[str, object] = {"route": steps, "last_error": reason, "sent_at": None}
         new_status = OutboxStatus.PENDING if others else OutboxStatus.FAILED
         if others:
-            fields.update(due_at=clock.now(), claimed_by="", claimed_at=None)
+            fields.update(due_at=await clock.shared_now(), claimed_by="", claimed_at=None)
         if await OutboxMessage.filter(id=row.id, status=row.status).update(status=new_status, **fields):
             logger.info("outbox row {}: {} receipt {!r} → {}", row.id, platform, status, new_status)
             if others:

@@ -150,7 +150,7 @@ async def resend_failed(batch: str) -> Resent:
     status = await batch_status(batch)
     requeued = await OutboxMessage.filter(batch=batch, status=OutboxStatus.FAILED).update(
         status=OutboxStatus.PENDING,
-        due_at=clock.now(),
+        due_at=await clock.shared_now(),
         attempts=0,
         claimed_by="",
         claimed_at=None,

@@ -1,4 +1,5 @@
-"""The in-process APScheduler: jobs derived from the database, explicit misfire handling."""
+"""The in-process scheduler: instants derived from the database, sweeps on a monotonic timer read
+against the shared clock (so a host clock that differs or is stepped back neither stalls nor skips)."""
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
@@ -9,12 +10,12 @@ from bot import clock as bot_clock
 from bot.services import notices
 from models import Member, OutboxMessage
 from scheduler import runtime as runtime_module
-from scheduler.runtime import AT_PREFIX, SWEEP_JOB, Runtime
+from scheduler.runtime import LATE, Runtime
 from tests import factories
 from tests.notices.helpers import configure
 
 
-async def test_start_builds_jobs_from_the_database_and_stop_clears_them(db, clock, monkeypatch):
+async def test_start_derives_instants_from_the_database_and_stop_clears_them(db, clock, monkeypatch):
     configure(monkeypatch, scheduler_sweep_seconds=60, scheduler_catchup_hours=6)
     await factories.member(qq="10001")
     soon = await factories.activity(starts_in=timedelta(hours=20), group_id="7001")
@@ -22,26 +23,27 @@ async def test_start_builds_jobs_from_the_database_and_stop_clears_them(db, cloc
     runtime = Runtime()
     await runtime.start_scheduler()
     try:
-        assert runtime.scheduler is not None
-        jobs = {job.id: job for job in runtime.scheduler.get_jobs()}
-        sweep = jobs[SWEEP_JOB]
-        assert sweep.trigger.interval == timedelta(seconds=60)
-        assert sweep.misfire_grace_time == 6 * 3600 and sweep.coalesce and sweep.max_instances == 1
-        moments = sorted(job.trigger.run_date for job_id, job in jobs.items() if job_id.startswith(AT_PREFIX))
-        assert moments == [
-            soon.start_at - timedelta(hours=2),
-            soon.checkin_opens_at,
-        ]
-        assert all(job.misfire_grace_time == 6 * 3600 for job in jobs.values())
+        assert runtime.running
+        assert runtime.moments == [soon.start_at - timedelta(hours=2), soon.checkin_opens_at]
+        assert runtime.next_delay(clock.current) == 60  # the first instant is hours away
         assert runtime.on_change in notices._listeners
-        # a new activity within a day: reschedule() derives its jobs too
+        # a new activity within a day: reschedule() derives its instants too
         other = await factories.activity(starts_in=timedelta(hours=5))
         assert await runtime.reschedule() == 3
-        ids = {job.id for job in runtime.scheduler.get_jobs()}
-        assert f"{AT_PREFIX}{(other.start_at - timedelta(hours=2)).isoformat()}" in ids
+        assert other.start_at - timedelta(hours=2) in runtime.moments
     finally:
         await runtime.stop_scheduler()
-    assert runtime.scheduler is None and runtime.on_change not in notices._listeners
+    assert not runtime.running and runtime.on_change not in notices._listeners
+
+
+async def test_the_wait_is_never_longer_than_the_interval_whatever_the_clock_says(db, clock, monkeypatch):
+    configure(monkeypatch, scheduler_sweep_seconds=60)
+    runtime = Runtime()
+    now = clock.current
+    runtime.moments = [now + timedelta(seconds=3), now + timedelta(minutes=30)]
+    assert runtime.next_delay(now) == pytest.approx(3 + LATE)  # the instant comes before the interval
+    assert runtime.next_delay(now - timedelta(hours=1)) == 60  # a clock stepped back an hour: no stall
+    assert runtime.next_delay(now + timedelta(hours=1)) == 60  # past every instant: the next sweep
 
 
 async def test_sqlite_process_leads_without_election(db, clock, monkeypatch):
@@ -50,17 +52,17 @@ async def test_sqlite_process_leads_without_election(db, clock, monkeypatch):
         pytest.skip("on PostgreSQL the process campaigns for the lock first: see test_leader.py")
     await runtime_module.start()
     try:
-        assert runtime_module.runtime().scheduler is not None
+        assert runtime_module.runtime().running
         assert runtime_module.runtime().election is None
     finally:
         await runtime_module.stop()
-    assert runtime_module.runtime().scheduler is None
+    assert not runtime_module.runtime().running
 
 
 async def test_disabled_scheduler_does_not_start(db, clock, monkeypatch):
     configure(monkeypatch, scheduler_enabled=False)
     await runtime_module.start()
-    assert runtime_module.runtime().scheduler is None
+    assert not runtime_module.runtime().running
     assert runtime_module.runtime().election is None
 
 
@@ -84,16 +86,36 @@ async def test_running_scheduler_sweeps_at_start_and_follows_new_activities(db, 
         assert await _eventually(
             lambda: OutboxMessage.filter(dedupe_key=f"birthday:{member.id}:{today.isoformat()}").exists()
         )
-        clock.set(datetime.now(UTC))  # date jobs fire by the real clock: keep this one in the future
         created = await factories.activity(starts_in=timedelta(hours=6))
-        wanted = f"{AT_PREFIX}{(created.start_at - timedelta(hours=2)).isoformat()}"
+        wanted = created.start_at - timedelta(hours=2)
 
-        async def has_job() -> bool:
-            return runtime.scheduler is not None and runtime.scheduler.get_job(wanted) is not None
+        async def has_instant() -> bool:
+            return wanted in runtime.moments
 
-        assert await _eventually(has_job)  # activities.create → listener → reschedule()
+        assert await _eventually(has_instant)  # activities.create → listener → reschedule()
     finally:
         await runtime.stop_scheduler()
+
+
+async def test_an_instant_is_swept_when_the_product_clock_says_though_the_host_clock_differs(db, monkeypatch):
+    """The product's clock (the database's, on PostgreSQL) is an hour behind this host's wall clock,
+    as after a clock step: the reminder due in 2 s by the product's clock goes out then, not at a
+    sweep an interval later (a scheduler timed by the wall clock fired it an hour early, found it
+    not yet due, and left it to the next sweep)."""
+    configure(monkeypatch, scheduler_sweep_seconds=60, scheduler_catchup_hours=2)
+    bot_clock.set_clock(lambda: datetime.now(UTC) - timedelta(hours=1))
+    try:
+        member = await factories.member("林建国", qq="10001")
+        created = await factories.activity(starts_in=timedelta(hours=2, seconds=2))
+        key = f"reminder:{created.id}:120m:{member.id}"
+        runtime = Runtime()
+        await runtime.start_scheduler()
+        try:
+            assert await _eventually(lambda: OutboxMessage.filter(dedupe_key=key).exists(), seconds=10)
+        finally:
+            await runtime.stop_scheduler()
+    finally:
+        bot_clock.set_clock(None)
 
 
 async def test_rules_are_evaluated_nightly_and_on_new_year_for_the_year_past(db, clock, monkeypatch):
