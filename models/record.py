@@ -95,6 +95,15 @@ class VisitType(StrEnum):
     PROJECT = "项目工地"
 
 
+class VisitQuestion(StrEnum):
+    """四问: what a visit asked the people about (问政于民、问需于民、问计于民、问候于民)."""
+
+    POLICY = "问政"
+    NEEDS = "问需"
+    IDEAS = "问计"
+    WELLBEING = "问候"
+
+
 class Record(Model):
     id = fields.IntField(primary_key=True)
     member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
@@ -103,6 +112,9 @@ class Record(Model):
     member_id: int
     kind = fields.CharEnumField(RecordKind, max_length=10)
     visit_type = fields.CharField(max_length=8, default="", description="VisitType for kind=visit")
+    questions = fields.CharField(
+        max_length=16, default="", description="四问 a visit covered, VisitQuestion values joined by 、"
+    )
     description = fields.CharField(max_length=500)
     occurred_on = fields.DateField()
     year = fields.IntField(db_index=True)

@@ -20,13 +20,14 @@ from bot.services import membership, tallies
 from bot.services import policy as policies
 from bot.services.cache import TTLCache, missing
 from bot.services.policy import Policy
-from bot.services.records import counted_records, unconfirmed_q
-from models import ActivityType, Proposal, ProposalCosigner, Record, Report
+from bot.services.records import CapCounter, RecordRow, year_rows
+from models import ActivityType, Proposal, ProposalCosigner, Report, VisitQuestion, VisitType
 from models.activity import ATTENDANCE_LABELS, AttendanceStatus
 from models.record import RECORD_KIND_LABELS
 
 FIVE_ONES = ("提案", "社情民意", "视察调研", "调研报告或意见建议", "好事实事")
-FOUR_VISITS = ("乡村农户", "社区居民", "企业职工", "项目工地")
+FOUR_VISITS = tuple(v.value for v in VisitType)
+FOUR_QUESTIONS = tuple(q.value for q in VisitQuestion)
 LEVEL_LABELS = {"district": "区级", "city": "市级", "province": "省级", "national": "全国"}
 ATTENDED = ("present", "late")
 
@@ -51,6 +52,7 @@ class Standing:
     grade: str = ""
     five_ones: dict[str, bool] = field(default_factory=dict)
     visits: dict[str, int] = field(default_factory=dict)
+    questions: dict[str, int] = field(default_factory=dict)
     attended: int = 0
     expected: int = 0
     attendance: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -70,6 +72,8 @@ class Assessment:
     policy: Policy
     standings: list[Standing]
     committee_sizes: dict[str, int]
+    # record id → the points it earned (0 when it does not count yet: self-reported, over the cap)
+    record_points: dict[int, float] = field(default_factory=dict)
 
     def of(self, member_id: int) -> Standing | None:
         return next((s for s in self.standings if s.member_id == member_id), None)
@@ -130,7 +134,15 @@ def _add(standing: Standing, label: str, count: int, each: float) -> None:
         standing.items.append(ScoreItem(label, count, round(count * each, 2)))
 
 
-async def assess(year: int, policy: Policy | None = None, member_ids: list[int] | None = None) -> Assessment:
+async def assess(
+    year: int,
+    policy: Policy | None = None,
+    member_ids: list[int] | None = None,
+    *,
+    records: list[RecordRow] | None = None,
+) -> Assessment:
+    """Everyone's standing. `records`: the year's records already read (the export reads them once
+    for its sheets too); else they are read here."""
     policy = policy or policies.for_year(year)
     members = await tallies.assessed_members(member_ids)
     standings = {m["id"]: Standing(m["id"], m["name"], m["sector"]) for m in members}
@@ -144,16 +156,13 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
     cosigned = await _grouped(
         ProposalCosigner.filter(scope, proposal__year=year, member_id__isnull=False), "member_id"
     )
-    record_columns = ("member_id", "kind", "visit_type")
-    records = await _grouped(Record.filter(scope, year=year), *record_columns)
-    unconfirmed = await _grouped(Record.filter(scope, unconfirmed_q(), year=year), *record_columns)
+    if records is None:
+        records = await year_rows(year, scope)
 
     # Only assessed members are scored: a staff member's or a former member's own records are skipped.
-    reports, proposals, records, unconfirmed = (
-        [row for row in rows if row["member_id"] in standings]
-        for rows in (reports, proposals, records, unconfirmed)
+    reports, proposals = (
+        [row for row in rows if row["member_id"] in standings] for rows in (reports, proposals)
     )
-    records = counted_records(records, unconfirmed, policy)
     attendance_items = [
         (
             (type_, status),
@@ -168,6 +177,7 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
         standing.committees = sorted(memberships.get(mid, []))
         standing.five_ones = dict.fromkeys(FIVE_ONES, False)
         standing.visits = dict.fromkeys(FOUR_VISITS, 0)
+        standing.questions = dict.fromkeys(FOUR_QUESTIONS, 0)
         tally = attendance.get(mid, Counter())
         for key, stored, label, each in attendance_items:
             count = tally[key]
@@ -195,21 +205,10 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
         _add(standings[row["member_id"]], "提案（第一提案人）", row["n"], policy.records["proposal"])
     for row in cosigned:
         if row["member_id"] in standings:
-            _add(standings[row["member_id"]], "提案（联名）", row["n"], policy.records["proposal_cosigned"])
-    for row in records:
-        standing = standings[row["member_id"]]
-        if row["kind"] in ("research", "opinion"):
-            standing.five_ones["调研报告或意见建议"] = True
-        elif row["kind"] == "deed":
-            standing.five_ones["好事实事"] = True
-        elif row["kind"] == "visit" and row["visit_type"] in standing.visits:
-            standing.visits[row["visit_type"]] += row["n"]
-        standing, kind = standings[row["member_id"]], str(row["kind"])
-        if kind == "visit":
-            each = policy.visits.get(row["visit_type"], 0.0)
-            _add(standing, f"走访{row['visit_type']}", row["n"], each)
-        else:
-            _add(standing, RECORD_KIND_LABELS[kind], row["n"], policy.records[kind])  # type: ignore[index]
+            standing = standings[row["member_id"]]
+            standing.five_ones["提案"] |= policy.counting.co_signer_counts
+            _add(standing, "提案（联名）", row["n"], policy.records["proposal_cosigned"])
+    record_points = _score_records(standings, records, policy)
 
     ordered = sorted(standings.values(), key=lambda s: (-_total(s), s.member_id))
     for standing, rank in zip(ordered, competition_ranks([s.score for s in ordered]), strict=True):
@@ -224,7 +223,50 @@ async def assess(year: int, policy: Policy | None = None, member_ids: list[int] 
         sizes[name] = len(group)
         for standing, rank in zip(group, competition_ranks([s.score for s in group]), strict=True):
             standing.committee_ranks[name] = rank
-    return Assessment(year, policy, ordered, sizes)
+    return Assessment(year, policy, ordered, sizes, record_points)
+
+
+def record_item(policy: Policy, kind: str, visit_type: str) -> tuple[str, float]:
+    """The score item a record adds to, and its points."""
+    if kind == "visit":
+        return f"走访{visit_type}", policy.visits.get(visit_type, 0.0)
+    return RECORD_KIND_LABELS[kind], policy.records[kind]  # type: ignore[index]
+
+
+def _score_records(
+    standings: dict[int, Standing], records: list[RecordRow], policy: Policy
+) -> dict[int, float]:
+    """One pass over the year's records: what counts (see `CapCounter`) fills 五个一, 四访, 四问 and
+    the score items; returns each record's points."""
+    counter = CapCounter(policy)
+    points: dict[int, float] = {}
+    counts: Counter[tuple[int, str]] = Counter()
+    each_of: dict[str, float] = {}
+    for row in records:
+        standing = standings.get(row.member_id)
+        if standing is None:
+            continue
+        kind = str(row.kind)
+        if not counter.counts(row.member_id, kind, row.visit_type, row.recorded_by, row.confirmed_at):
+            points[row.id] = 0.0
+            continue
+        label, each = record_item(policy, kind, row.visit_type)
+        points[row.id] = each
+        counts[(row.member_id, label)] += 1
+        each_of[label] = each
+        if kind in ("research", "opinion"):
+            standing.five_ones["调研报告或意见建议"] = True
+        elif kind == "deed":
+            standing.five_ones["好事实事"] = True
+        elif kind == "visit":
+            if row.visit_type in standing.visits:
+                standing.visits[row.visit_type] += 1
+            for question in row.questions.split("、") if row.questions else ():
+                if question in standing.questions:
+                    standing.questions[question] += 1
+    for (member_id, label), count in counts.items():
+        _add(standings[member_id], label, count, each_of[label])
+    return points
 
 
 def _total(standing: Standing) -> float:

@@ -16,20 +16,18 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from tortoise import connections
 from tortoise.expressions import Q
 
-from bot import clock
-from bot.services import membership, records
+from bot.services import membership, records, rows
 from bot.services.assessment import FIVE_ONES, FOUR_VISITS, LEVEL_LABELS, Assessment, Standing, assess
 from bot.services.progress import year_bounds
+from bot.services.records import RecordRow, year_rows
 from models import (
     ActivityType,
     Attendance,
     Consequence,
     Proposal,
     ProposalProgress,
-    Record,
     RecordKind,
     Report,
 )
@@ -59,35 +57,12 @@ SUMMARY_HEADER = (
     "档次",
     *FIVE_ONES,
     "四访完成",
+    "四问完成",
     "应到",
     "实到",
     "出席率",
     "得分构成",
 )
-
-
-def _local(moment: datetime | str | None) -> datetime | None:
-    if not moment:
-        return None
-    if isinstance(moment, str):  # raw SQLite text
-        moment = datetime.fromisoformat(moment)
-    return clock.to_local(moment).replace(tzinfo=None)
-
-
-def _day(value: date | str | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-async def _fetch(query: Any) -> list[tuple[Any, ...]]:
-    """Rows of a values_list query without tortoise's per-value conversion (about 5x faster for the
-    tens of thousands of rows of a year): the ORM builds the SQL, the sheet converts what it shows."""
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    # Parameters, not inlined values: an inlined moment is text in its own zone and format, which
-    # SQLite would compare with the stored UTC text (see `bot.db.utc_text`).
-    sql, params = query.query.get_parameterized_sql()
-    rows = await connections.get("default").execute_query_dict(sql, params)
-    return [tuple(row.values()) for row in rows]
 
 
 def _verification(recorded_by: str, confirmed_at: Any) -> str:
@@ -160,6 +135,7 @@ def _summary(result: Assessment) -> _Sheet:
                 s.grade,
                 *("✔" if s.five_ones[name] else "✘" for name in FIVE_ONES),
                 sum(1 for n in s.visits.values() if n),
+                sum(1 for n in s.questions.values() if n),
                 s.expected,
                 s.attended,
                 s.attendance_rate,
@@ -192,7 +168,7 @@ async def _attendance_rows(year: int, member_id: int) -> _Sheet:
     """考勤 of one member: one row per activity."""
     start, end = year_bounds(year)
     attendance = _Sheet("考勤", ("姓名", "活动编号", "活动", "类型", "开始时间", "状态", "签到时间"))
-    rows = await _fetch(
+    found = await rows.fetch(
         Attendance.filter(activity__start_at__gte=start, activity__start_at__lt=end, member_id=member_id)
         .order_by("activity__start_at", "activity_id", "member_id")
         .values_list(
@@ -205,20 +181,27 @@ async def _attendance_rows(year: int, member_id: int) -> _Sheet:
             "checked_in_at",
         )
     )
-    for name, aid, title, type_, start_at, status, checked in rows:
+    for name, aid, title, type_, start_at, status, checked in found:
         label = ATTENDANCE_LABELS[AttendanceStatus(status)]
-        attendance.add([name, aid, title, str(type_), _local(start_at), label, _local(checked)])
+        attendance.add([name, aid, title, str(type_), rows.local(start_at), label, rows.local(checked)])
     return attendance
 
 
-async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet]:
-    """Records of one member, or of every 委员 (records of staff who are not 委员 are no archive)."""
-    scope = Q(member_id=member_id) if member_id is not None else membership.member_q("member")
+def _scope(member_id: int | None) -> Q:
+    """One member's rows, or every 委员's (records of staff who are not 委员 are no archive)."""
+    return Q(member_id=member_id) if member_id is not None else membership.member_q("member")
+
+
+async def _record_sheets(
+    year: int, records: list[RecordRow], names: dict[int, str], member_id: int | None = None
+) -> list[_Sheet]:
+    """Records of one member, or of every 委员, from the rows the assessment read."""
+    scope = _scope(member_id)
 
     reports = _Sheet(
         "社情民意", ("编号", "姓名", "标题", "类别", "状态", "采用级别", "说明", "提交时间", "更新时间")
     )
-    for r in await _fetch(
+    for r in await rows.fetch(
         Report.filter(scope, year=year)
         .order_by("id")
         .values_list(
@@ -243,8 +226,8 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
                 REPORT_STATUS_LABELS[status],
                 LEVEL_LABELS.get(level, ""),
                 note,
-                _local(created),
-                _local(updated),
+                rows.local(created),
+                rows.local(updated),
             ]
         )
 
@@ -254,20 +237,20 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
         proposal_query = proposal_query.filter(scope)
     else:
         proposal_query = proposal_query.filter(Q(member_id=member_id) | Q(cosigner_rows__member_id=member_id))
-    found = await _fetch(
+    found = await rows.fetch(
         proposal_query.order_by("id")
         .distinct()
         .values_list("id", "number", "member__name", "title", "cosigners", "recorded_by", "created_at")
     )
     latest: dict[int, str] = {}
-    for pid, stage, department in await _fetch(
+    for pid, stage, department in await rows.fetch(
         ProposalProgress.filter(proposal__year=year)
         .order_by("at", "id")
         .values_list("proposal_id", "stage", "department")
     ):
         latest[pid] = PROPOSAL_STAGE_LABELS[stage] + (f"（{department}）" if department else "")
     for pid, number, name, title, cosigners, by, created in found:
-        proposals.add([number, name, title, cosigners, latest.get(pid, "未登记"), by, _local(created)])
+        proposals.add([number, name, title, cosigners, latest.get(pid, "未登记"), by, rows.local(created)])
 
     by_kind = {
         kind: _Sheet(
@@ -275,7 +258,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
             (
                 "编号",
                 "姓名",
-                *(("走访对象",) if kind == RecordKind.VISIT else ()),
+                *(("走访对象", "四问") if kind == RecordKind.VISIT else ()),
                 "说明",
                 "日期",
                 "核实",
@@ -287,43 +270,27 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
         )
         for kind in RecordKind
     }
-    for r in await _fetch(
-        Record.filter(scope, year=year)
-        .order_by("occurred_on", "id")
-        .values_list(
-            "id",
-            "member__name",
-            "kind",
-            "visit_type",
-            "description",
-            "occurred_on",
-            "recorded_by",
-            "created_at",
-            "confirmed_by",
-            "confirmed_at",
-        )
-    ):
-        rid, name, kind, visit, text, on, by, created, confirmer, confirmed = r
-        visit_column = (visit,) if kind == RecordKind.VISIT else ()
-        by_kind[RecordKind(kind)].add(
+    for r in records:
+        visit_column = (r.visit_type, r.questions) if r.kind == RecordKind.VISIT else ()
+        by_kind[RecordKind(r.kind)].add(
             [
-                rid,
-                name,
+                r.id,
+                names.get(r.member_id, ""),
                 *visit_column,
-                text,
-                _day(on),
-                _verification(by, confirmed),
-                by,
-                _local(created),
-                confirmer,
-                _local(confirmed),
+                r.description,
+                rows.day(r.occurred_on),
+                _verification(r.recorded_by, r.confirmed_at),
+                r.recorded_by,
+                rows.local(r.created_at),
+                r.confirmed_by,
+                rows.local(r.confirmed_at),
             ]
         )
 
     consequences = _Sheet(
         "提醒告诫", ("编号", "姓名", "处理", "次数", "状态", "处理人", "处理时间", "是否公开", "撤销原因")
     )
-    for c in await _fetch(
+    for c in await rows.fetch(
         Consequence.filter(scope, year=year)
         .order_by("id")
         .values_list(
@@ -339,7 +306,7 @@ async def _record_sheets(year: int, member_id: int | None = None) -> list[_Sheet
                 count,
                 CONSEQUENCE_STATUS_LABELS[status],
                 by,
-                _local(at),
+                rows.local(at),
                 "是" if published else "否",
                 reason,
             ]
@@ -362,11 +329,13 @@ async def _save(book: Workbook, sheets: list[_Sheet], out: str | Path) -> Path:
 
 async def year_archive(year: int, out: str | Path) -> Path:
     """The year's archive: 汇总 (rank, grade, score, 五个一, attendance), 得分明细, one sheet per kind."""
-    result = await assess(year)
+    records = await year_rows(year, _scope(None))
+    result = await assess(year, records=records)
+    names = {s.member_id: s.name for s in result.standings}
     sheets = [
         _summary(result),
         _attendance_pivot(result.standings),
-        *await _record_sheets(year),
+        *await _record_sheets(year, records, names),
     ]
     return await _save(Workbook(write_only=True), sheets, out)
 
@@ -374,6 +343,8 @@ async def year_archive(year: int, out: str | Path) -> Path:
 async def member_archive(member_id: int, year: int, out: str | Path) -> Path:
     result = await assess(year)
     standing = result.of(member_id)
+    records = [r for r in await year_rows(year, _scope(member_id))]
+    names = {member_id: standing.name if standing else ""}
     summary = _Sheet("概况", ("项目", "内容"))
     if standing is not None:
         summary.add(["姓名", standing.name])
@@ -395,7 +366,9 @@ async def member_archive(member_id: int, year: int, out: str | Path) -> Path:
     items = _score_items([standing] if standing else [])
     attendance = await _attendance_rows(year, member_id)
     return await _save(
-        Workbook(write_only=True), [summary, items, attendance, *await _record_sheets(year, member_id)], out
+        Workbook(write_only=True),
+        [summary, items, attendance, *await _record_sheets(year, records, names, member_id)],
+        out,
     )
 
 

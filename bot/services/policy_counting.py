@@ -1,4 +1,5 @@
-"""The policy's counting choices: which self-reported records count before staff confirm them.
+"""The policy's counting choices: which self-reported records count before staff confirm them, and
+whether a co-signed 提案 is the co-signer's submission.
 
 Kept apart from `policy` (points, rules, grading) so that each stays readable; `policy.parse` calls
 `parse_counting` with its checker, and every mistake is reported with its line like the rest.
@@ -26,6 +27,9 @@ class Counting:
     unconfirmed_cap: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(SELF_REPORTED_KINDS, DEFAULT_UNCONFIRMED_CAP)
     )
+    # A co-signed 提案 counts as the co-signer's submission: for 五个一, 未完成, 我的履职 and the
+    # no-submission rules alike (points for co-signing are `records.proposal_cosigned` either way).
+    co_signer_counts: bool = True
 
     def cap(self, kind: str) -> int:
         return self.unconfirmed_cap.get(kind, DEFAULT_UNCONFIRMED_CAP)
@@ -49,8 +53,22 @@ def _caps(check: _Checker, records: dict[str, Any]) -> dict[str, int]:
     return caps
 
 
+def _co_signer_counts(check: _Checker, data: dict[str, Any]) -> bool:
+    table = data.get("proposals", {})
+    if not isinstance(table, dict):
+        check.fail("not_table", "proposals")
+        return True
+    for key in table:
+        if key != "co_signer_counts":
+            check.fail("unknown_key", "proposals", key, detail="co_signer_counts")
+    value = table.get("co_signer_counts", True)
+    if not isinstance(value, bool):
+        check.fail("not_boolean", "proposals", "co_signer_counts", detail=repr(value))
+        return True
+    return value
+
+
 def parse_counting(check: _Checker, data: dict[str, Any]) -> Counting:
     records = data.get("records")
-    if not isinstance(records, dict):
-        return Counting()
-    return Counting(unconfirmed_cap=_caps(check, records))
+    caps = _caps(check, records) if isinstance(records, dict) else Counting().unconfirmed_cap
+    return Counting(unconfirmed_cap=caps, co_signer_counts=_co_signer_counts(check, data))

@@ -10,7 +10,7 @@ from loguru import logger
 
 from bot import clock
 from bot.services import policy as policies
-from bot.services.records import counted_flags
+from bot.services.records import CapCounter
 from models import (
     ActivityType,
     Attendance,
@@ -20,6 +20,7 @@ from models import (
     Record,
     RecordKind,
     Report,
+    VisitQuestion,
     VisitType,
 )
 from models.activity import ActivityStatus
@@ -53,6 +54,7 @@ class Progress:
     attendance: dict[ActivityType, Counter[AttendanceStatus]]
     five_ones: list[TaskItem]
     four_visits: list[TaskItem]
+    four_questions: list[TaskItem]
     reports: list[Report]
     deeds: int
     upcoming: int
@@ -65,6 +67,10 @@ class Progress:
     @property
     def visits_done(self) -> int:
         return sum(item.done for item in self.four_visits)
+
+    @property
+    def questions_done(self) -> int:
+        return sum(item.done for item in self.four_questions)
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -97,19 +103,34 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
 
     reports = list(await Report.filter(member_id=member.id, year=year).order_by("created_at"))
     proposals = await Proposal.filter(member_id=member.id, year=year).order_by("created_at")
+    cosigned = await Proposal.filter(cosigner_rows__member_id=member.id, year=year).order_by("created_at")
     logged = list(await Record.filter(member_id=member.id, year=year).order_by("occurred_on", "id"))
     try:
-        flags = counted_flags(logged, policies.for_year(year))
+        policy = policies.for_year(year)
     except policies.PolicyError as exc:  # the staff views report it; the member still sees records
         logger.error("policy for {} has mistakes: {}", year, exc.render())
-        flags = [True] * len(logged)
+        flags, co_signer_counts = [True] * len(logged), True
+    else:
+        counter = CapCounter(policy)
+        flags = [
+            counter.counts(r.member_id, r.kind, r.visit_type, r.recorded_by, r.confirmed_at) for r in logged
+        ]
+        co_signer_counts = policy.counting.co_signer_counts
     records = [record for record, counts in zip(logged, flags, strict=True) if counts]
 
     def of(*kinds: RecordKind) -> list[Evidence]:
         return [Evidence(r.description[:30], r.occurred_on) for r in records if r.kind in kinds]
 
     five_ones = [
-        TaskItem("提交一份提案", [Evidence(p.title, _local_date(p.created_at)) for p in proposals]),
+        TaskItem(
+            "提交一份提案",
+            [Evidence(p.title, _local_date(p.created_at)) for p in proposals]
+            + [
+                Evidence(f"{p.title}（联名）", _local_date(p.created_at))
+                for p in cosigned
+                if co_signer_counts
+            ],
+        ),
         TaskItem(
             "反映一条社情民意",
             [Evidence(f"{r.reference} {r.title}", _local_date(r.created_at)) for r in reports],
@@ -125,6 +146,14 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
         )
         for vt in VisitType
     ]
+    visits = [r for r in records if r.kind == RecordKind.VISIT]
+    four_questions = [
+        TaskItem(
+            f"{q.value}于民",
+            [Evidence(r.description[:30], r.occurred_on) for r in visits if q.value in r.questions],
+        )
+        for q in VisitQuestion
+    ]
     days_left = (date(year, 12, 31) - today).days if today.year == year else 0
     return Progress(
         member=member,
@@ -133,6 +162,7 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
         attendance=attendance,
         five_ones=five_ones,
         four_visits=four_visits,
+        four_questions=four_questions,
         reports=reports,
         deeds=sum(1 for r in records if r.kind == RecordKind.DEED),
         upcoming=upcoming,

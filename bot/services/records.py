@@ -1,15 +1,18 @@
 """One-line archive records: 四访 visits, good deeds, speeches, research reports, opinions.
 
 A record a member logs (`recorded_by = "self"`) is self-reported until staff confirm it; the policy
-says how many self-reported records of a kind count before that (`counted_records`). A member
+says how many self-reported records of a kind count before that (`CapCounter`). A member
 cannot log the same record twice on one day.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise.expressions import Q
 
@@ -17,12 +20,18 @@ from bot import clock
 from bot.config import get_settings
 from bot.input_text import Arguments, as_arguments, fold, storable
 from bot.services import policy as policies
+from bot.services import rows
 from bot.services.errors import ServiceError
 from bot.services.policy import Policy
-from models import Member, Record, RecordKind, VisitType
+from models import Member, Record, RecordKind, VisitQuestion, VisitType
 from models.record import RECORD_KIND_LABELS
 
 SELF = "self"
+_QUESTION = re.compile("|".join(q.value for q in VisitQuestion))
+_QUESTIONS_WORD = re.compile(rf"(?:(?:{_QUESTION.pattern})(?:于民)?[、,/;；]?)+")
+_QUESTIONS_TAIL = re.compile(
+    rf"[，,；;。：:]\s*((?:(?:{_QUESTION.pattern})(?:于民)?[、，,/;；]?)+)[。.！!]?$"
+)
 
 VISIT_ALIASES: dict[str, VisitType] = {
     "乡村农户": VisitType.RURAL,
@@ -61,50 +70,61 @@ def is_self_reported(recorded_by: str, confirmed_at: Any) -> bool:
     return recorded_by == SELF and not confirmed_at
 
 
-def counted_records(
-    totals: Iterable[dict[str, Any]], unconfirmed: Iterable[dict[str, Any]], policy: Policy
-) -> list[dict[str, Any]]:
-    """Grouped record counts (member_id, kind, visit_type, n) reduced to what counts: confirmed and
-    staff-entered records, plus up to the policy's cap of self-reported ones per kind (per 四访 kind
-    for visits). Groups with nothing counted are left out."""
-    waiting = {(r["member_id"], str(r["kind"]), r["visit_type"]): r["n"] for r in unconfirmed}
-    result = []
-    for row in totals:
-        kind = str(row["kind"])
-        over_cap = max(
-            0, waiting.get((row["member_id"], kind, row["visit_type"]), 0) - policy.counting.cap(kind)
-        )
-        if row["n"] - over_cap > 0:
-            result.append({**row, "n": row["n"] - over_cap})
-    return result
+class RecordRow(NamedTuple):
+    """One record of the year as the assessment and the export read it (values as stored)."""
+
+    id: int
+    member_id: int
+    kind: str
+    visit_type: str
+    questions: str
+    description: str
+    occurred_on: Any
+    recorded_by: str
+    created_at: Any
+    confirmed_by: str
+    confirmed_at: Any
 
 
-def counted_flags(records: list[Record], policy: Policy) -> list[bool]:
-    """For one member's records of a year, in the order they were made (occurred_on, id): whether
-    each counts (see `counted_records`; the earliest self-reported ones take the cap)."""
-    used: dict[tuple[str, str], int] = {}
-    flags = []
-    for record in records:
-        kind = str(record.kind)
-        if not is_self_reported(record.recorded_by, record.confirmed_at):
-            flags.append(True)
-            continue
-        key = (kind, record.visit_type)
-        used[key] = used.get(key, 0) + 1
-        flags.append(used[key] <= policy.counting.cap(kind))
-    return flags
+async def year_rows(year: int, scope: Q) -> list[RecordRow]:
+    """The year's records within `scope`, in the order they were made (occurred_on, id)."""
+    query = Record.filter(scope, year=year).order_by("occurred_on", "id").values_list(*RecordRow._fields)
+    return [RecordRow(*row) for row in await rows.fetch(query)]
+
+
+class CapCounter:
+    """Whether each record counts, read in the order they were made (occurred_on, id): confirmed
+    and staff-entered records always; a member's self-reported ones up to the policy's cap per kind
+    (per 四访 kind for visits), the earliest first."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.used: Counter[tuple[int, str, str]] = Counter()
+
+    def counts(self, member_id: int, kind: str, visit_type: str, recorded_by: str, confirmed_at: Any) -> bool:
+        if not is_self_reported(recorded_by, confirmed_at):
+            return True
+        key = (member_id, kind, visit_type)
+        self.used[key] += 1
+        return self.used[key] <= self.policy.counting.cap(kind)
+
+
+def same_words(text: str) -> str:
+    """What makes two descriptions the same record: the words alone, without spacing, punctuation,
+    symbols (emoji), width or case (`作大会发言。` = `作 大会发言！` = `作大会发言👍`)."""
+    return "".join(char for char in fold(text).casefold() if unicodedata.category(char)[0] in "LN")
 
 
 async def _refuse_duplicate(
     member: Member, kind: RecordKind, description: str, on: date, visit_type: str = ""
 ) -> None:
-    """The same record (same kind, same words once folded) by one member on one day is refused."""
+    """The same record (same kind, the same words: `same_words`) by one member on one day is refused."""
     same_day = await Record.filter(
         member_id=member.id, kind=kind, visit_type=visit_type, occurred_on=on
     ).values_list("id", "description")
-    wanted = fold(description)
+    wanted = same_words(description)
     for record_id, text in same_day:
-        if fold(text) == wanted:
+        if same_words(text) == wanted:
             raise ServiceError(
                 "record/duplicate.j2", kind=RECORD_KIND_LABELS[kind], number=record_id, text=description
             )
@@ -126,21 +146,60 @@ async def log(member: Member, kind: RecordKind, text: str, recorded_by: str = SE
     )
 
 
+def read_questions(word: str) -> list[VisitQuestion] | None:
+    """A folded word made only of 四问 (`问政、问需`, `问政问需于民`, `问计/问候`, `四问`), else None."""
+    if word == "四问":
+        return list(VisitQuestion)
+    if not _QUESTIONS_WORD.fullmatch(word):
+        return None
+    return [VisitQuestion(found) for found in _QUESTION.findall(word)]
+
+
+def _visit_parts(arguments: Arguments) -> tuple[str, str]:
+    """The description as typed and the 四问 it names: question-only words at its start or end
+    (`走访 社区 问政、问需 走访青石社区`, `走访 社区 走访青石社区 问政 问需`) are the questions."""
+    first, last = 1, len(arguments.words)
+    asked: set[VisitQuestion] = set()
+    while last > first and (found := read_questions(arguments.word(last - 1))) is not None:
+        asked.update(found)
+        last -= 1
+    while first < last and (found := read_questions(arguments.word(first))) is not None:
+        asked.update(found)
+        first += 1
+    if first >= last:
+        return "", join_questions(asked)
+    end = arguments.starts[last] if last < len(arguments.words) else len(arguments.raw)
+    text = arguments.raw[arguments.starts[first] : end].strip()
+    if tail := _QUESTIONS_TAIL.search(text):  # `走访青石社区，问政、问需。`
+        asked.update(VisitQuestion(found) for found in _QUESTION.findall(tail[1]))
+        text = text[: tail.start()].strip()
+    return text, join_questions(asked)
+
+
+def join_questions(asked: Iterable[VisitQuestion | str]) -> str:
+    """Stored form: in the speech's order, joined by 、 (`问政、问需`)."""
+    wanted = {str(q) for q in asked}
+    return "、".join(q.value for q in VisitQuestion if q.value in wanted)
+
+
 async def log_visit(member: Member, args: str | Arguments, recorded_by: str = SELF) -> Record:
-    """`<类型> <说明>`: the type is read from the folded first word, the description kept as typed."""
+    """`<类型> <说明> [问政、问需…]`: the type is read from the folded first word, the 四问 from
+    question-only words before or after the description, the description kept as typed."""
     arguments = as_arguments(args)
     if not arguments.words:
         raise ServiceError("record/visit_usage.j2", types=list(VisitType))
     visit_type = VISIT_ALIASES.get(arguments.word(0))
     if visit_type is None:
         raise ServiceError("record/visit_bad_type.j2", text=arguments.word(0), types=list(VisitType))
-    description = _description(arguments.rest(1), RecordKind.VISIT)
+    text, questions = _visit_parts(arguments)
+    description = _description(text, RecordKind.VISIT)
     today = clock.today()
     await _refuse_duplicate(member, RecordKind.VISIT, description, today, visit_type.value)
     return await Record.create(
         member=member,
         kind=RecordKind.VISIT,
         visit_type=visit_type.value,
+        questions=questions,
         description=description,
         occurred_on=today,
         year=today.year,

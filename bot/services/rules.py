@@ -86,9 +86,10 @@ async def findings(
         for r in ([] if attendance_only else policy.submission_rules)
         if _reached_date(year, r.warn_from or r.due, today)
     ]
-    this_year = await tallies.submissions(year, ids) if due_rules else {}
+    co_signers = policy.counting.co_signer_counts
+    this_year = await tallies.submissions(year, ids, co_signers=co_signers) if due_rules else {}
     needs_last = any(r.years == 2 for r in due_rules)
-    last_year = await tallies.submissions(year - 1, ids) if needs_last else {}
+    last_year = await tallies.submissions(year - 1, ids, co_signers=co_signers) if needs_last else {}
     previous = await _previous_findings(year, policy.submission_rules) if needs_last else set()
     result: list[Finding] = []
     for member in members:

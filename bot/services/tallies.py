@@ -56,13 +56,14 @@ async def _count_by_member(query: Any, column: str = "member_id") -> Counter[int
     return Counter({row[column]: row["n"] for row in rows if row[column] is not None})
 
 
-async def submissions(year: int, member_ids: list[int] | None = None) -> Counter[int]:
-    """Proposals (as author or co-signer) plus 社情民意 reports per member in `year`."""
-    queries: list[Any] = [
-        Proposal.filter(year=year),
-        ProposalCosigner.filter(proposal__year=year, member_id__isnull=False),
-        Report.filter(year=year),
-    ]
+async def submissions(
+    year: int, member_ids: list[int] | None = None, *, co_signers: bool = True
+) -> Counter[int]:
+    """Proposals (as author, and as co-signer when `co_signers`: the policy's `co_signer_counts`)
+    plus 社情民意 reports per member in `year`."""
+    queries: list[Any] = [Proposal.filter(year=year), Report.filter(year=year)]
+    if co_signers:
+        queries.append(ProposalCosigner.filter(proposal__year=year, member_id__isnull=False))
     if member_ids is not None:
         queries = [query.filter(member_id__in=c) for query in queries for c in db.chunks(member_ids)]
     total: Counter[int] = Counter()

@@ -7,9 +7,12 @@ from models import RecordKind
 
 @router.command(
     "走访",
-    usage="走访 <类型> <说明>",
-    summary="记录四访（乡村农户/社区居民/企业职工/项目工地）",
-    doc="log a 四访 visit: 乡村农户 / 社区居民 / 企业职工 / 项目工地",
+    usage="走访 <类型> <说明> [问政、问需、问计、问候]",
+    summary="记录四访四问（乡村农户/社区居民/企业职工/项目工地；问政/问需/问计/问候）",
+    doc=(
+        "log a 四访 visit (乡村农户 / 社区居民 / 企业职工 / 项目工地) and which of "
+        "问政 / 问需 / 问计 / 问候 it covered"
+    ),
 )
 @router.hint("四访", "拜访", "访问", "下乡", "入户", "走访记录")
 async def visit(req: Request) -> str:

@@ -65,6 +65,7 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
         "编号",
         "姓名",
         "走访对象",
+        "四问",
         "说明",
         "日期",
         "核实",

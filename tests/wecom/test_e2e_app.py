@@ -3,11 +3,28 @@ callbacks (wechatpy's WeCom crypto), the fake 企业微信 API recording what th
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
 import aiohttp
 
 from tests.wechat.conftest import SLOW, AppProcess
 from tests.wecom.fake_api import FakeWecom
 from tests.wecom.wecom_side import WecomSide, event_xml, text_xml
+
+OUTCOME = "SELECT status, channel FROM outbox WHERE dedupe_key=?"
+
+
+async def settled(read: Callable[[], Any], want: Any, within: float = 10.0) -> Any:
+    """`read()` once it equals `want` (the dispatcher records an outcome just after the call)."""
+    deadline = asyncio.get_running_loop().time() + within
+    for _ in range(int(within / 0.05)):
+        value = read()
+        if value == want or asyncio.get_running_loop().time() > deadline:
+            return value
+        await asyncio.sleep(0.05)
+    return read()
 
 
 async def test_url_verification_answers_the_decrypted_echostr_only_when_signed(
@@ -67,9 +84,9 @@ async def test_member_binds_checks_in_and_receives_the_leave_decision_through_th
     assert "请假已批准" in notice and "文史委专题协商" in notice
     [call] = [c for c in fake_wecom.calls if c.body.get("touser") == user]
     assert call.body["agentid"] == 1000002 and call.body["msgtype"] == "text"
-    assert wecom_app.query(
-        "SELECT status, channel FROM outbox WHERE dedupe_key=?", f"leave-decision:{leave_id}"
-    ) == [("sent", "wecom")]
+    decision = f"leave-decision:{leave_id}"
+    sent = [("sent", "wecom")]
+    assert await settled(lambda: wecom_app.query(OUTCOME, decision), sent) == sent
 
 
 async def test_menu_click_runs_its_command_and_entering_the_app_is_ignored(
@@ -122,9 +139,9 @@ async def test_holiday_greeting_reaches_the_wecom_group_and_the_robot_key_stays_
     await fake_wecom.wait_for(lambda: fake_wecom.robot_posts(ROBOT_GROUP))
     [post] = fake_wecom.robot_posts(ROBOT_GROUP)
     assert post["msgtype"] == "text" and "国庆" in post["text"]["content"]
-    assert wecom_app.query("SELECT status, channel FROM outbox WHERE kind='holiday'") == [
-        ("sent", "wecom_robot")
-    ]
+    sent = [("sent", "wecom_robot")]
+    holiday = "SELECT status, channel FROM outbox WHERE kind='holiday'"
+    assert await settled(lambda: wecom_app.query(holiday), sent) == sent
     assert ROBOT_KEY not in wecom_app.log()
     assert not wecom_app.query(
         "SELECT id FROM outbox WHERE recipient LIKE ? OR last_error LIKE ?", *[f"%{ROBOT_KEY}%"] * 2

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_console_sessions')]
+    dependencies = [('models', '0007_outbox_message_class')]
 
     initial = False
 
