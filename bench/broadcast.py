@@ -3,6 +3,7 @@
     python bench/broadcast.py              # 10,000 recipients, SQLite file, then PostgreSQL
     python bench/broadcast.py -n 2000 --backend sqlite
     python bench/broadcast.py --path real  # the running bot, OneBot, 10,000 and 50,000; 1 and 2 processes
+    python bench/broadcast.py --sms 300     # also the SMS channel's overhead (bench/sms_channel.py)
 
 Prints, per backend: the enqueue time, the dispatch throughput, the throughput of calling the fake
 channel directly (the baseline, measured in the same run), the outbox overhead per message, and the
@@ -88,7 +89,7 @@ async def seed_members(n: int) -> list[int]:
     return ids
 
 
-async def run(label: str, url: str, n: int) -> None:
+async def run(label: str, url: str, n: int, sms: int = 0) -> None:
     await db.connect(url)
     try:
         ids = await seed_members(n)
@@ -144,6 +145,10 @@ async def run(label: str, url: str, n: int) -> None:
         print(f"peak RSS              {peak_before:8.1f} MB before, {peak_mb():.1f} MB after dispatch")
         print(f"RSS per 1,000 sent    {growth} MB")
         print(f"RSS first/last        {samples[0]:8.1f} MB / {samples[-1]:.1f} MB")
+        if sms:
+            from bench.sms_channel import run_sms
+
+            await run_sms(label, sms)
     finally:
         channels.clear()
         await db.disconnect()
@@ -187,6 +192,7 @@ async def main() -> None:
         help="real path: roster sizes, comma-separated (default 10000,50000)",
     )
     parser.add_argument("--processes", default="1,2", help="real path: bot process counts (default 1,2)")
+    parser.add_argument("--sms", type=int, default=0, help="also time N SMS against the fake provider")
     args = parser.parse_args()
     if args.path == "real":
         from bench import broadcast_real
@@ -197,12 +203,12 @@ async def main() -> None:
         return
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
-            await run("sqlite (file)", f"sqlite://{Path(folder) / 'bench.sqlite3'}", args.n)
+            await run("sqlite (file)", f"sqlite://{Path(folder) / 'bench.sqlite3'}", args.n, args.sms)
     if args.backend in ("postgres", "both"):
         url = await postgres_database()
         if url:
             try:
-                await run("postgres", url, args.n)
+                await run("postgres", url, args.n, args.sms)
             finally:
                 await drop_postgres(url)
 
