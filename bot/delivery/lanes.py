@@ -54,6 +54,10 @@ class DailyCap:
     def used(self, n: int) -> None:
         self._count += n
 
+    def forget(self) -> None:
+        """Count again from the outbox at the next look (the account was sent for elsewhere)."""
+        self._read_at = float("-inf")
+
     @staticmethod
     def next_day() -> datetime:
         local = clock.local_now()
@@ -71,6 +75,7 @@ class Lane:
         cap: DailyCap,
         owner: str,
         on_done: Callable[[Sequence[Job]], None],
+        may_send: Callable[[str], bool] = lambda platform: True,
     ) -> None:
         self.key = key
         self.platform = platform
@@ -79,6 +84,7 @@ class Lane:
         self.cap = cap
         self.owner = owner
         self._on_done = on_done
+        self.may_send = may_send  # this process sends for the platform's account now
         self.queue = LaneQueue()  # by class, then due time (`classes`)
         self._ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -100,6 +106,10 @@ class Lane:
         size = max(1, self.limits.inflight)
         pending = list(items)
         while pending:
+            if not self.may_send(self.platform):  # the account went to another process, or offline
+                await store.release(self.owner, [j.id for j, _ in pending], await clock.shared_now())
+                self._on_done([j for j, _ in pending])
+                return
             chunk, pending = pending[:size], pending[size:]
             left = await self.cap.remaining(self.limits.daily_cap)
             if left < len(chunk):
@@ -143,7 +153,7 @@ class Lane:
             if not first:
                 await self.pacer.wait()
             first = False
-            outcomes.append(await sending.deliver(job, routes, texts[job.id]))
+            outcomes.append(await sending.deliver(job, routes, texts[job.id], self.may_send))
         await sending.record(self.owner, outcomes, await clock.shared_now())
         self._on_done([job for job, _ in chunk])
 
