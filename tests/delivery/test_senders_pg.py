@@ -6,6 +6,7 @@ other takes over."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 
@@ -62,7 +63,7 @@ async def _claims(url: str, prefix: str) -> list[tuple[int, str]]:
 
 def _gaps(times: list[float]) -> list[float]:
     ordered = sorted(times)
-    return [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(ordered)]
 
 
 async def test_two_processes_on_one_account_send_at_one_pace_and_claim_only_what_they_send(
