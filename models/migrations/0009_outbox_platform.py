@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_outbox_message_class')]
+    dependencies = [('models', '0008_reminder_condition')]
 
     initial = False
 
