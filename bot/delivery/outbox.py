@@ -15,7 +15,6 @@ from bot.db import after_commit
 from bot.delivery import recipients
 from bot.delivery.classes import classify
 from bot.delivery.recipients import Recipient
-from bot.delivery.routing import planned_platforms
 from models import MessageClass, OutboxMessage, OutboxStatus
 
 
@@ -78,6 +77,13 @@ async def enqueue(
         return False
     _wake_dispatcher()
     return True
+
+
+async def planned_platforms(recipients: list[Recipient]) -> list[str]:
+    # imported here: routing reaches the channel registry (and NoneBot), which enqueueing needs not
+    from bot.delivery.routing import planned_platforms as plan
+
+    return await plan(recipients)
 
 
 def _wake_dispatcher() -> None:
