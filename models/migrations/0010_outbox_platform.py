@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_reminder_condition')]
+    dependencies = [('models', '0009_sms_send')]
 
     initial = False
 
