@@ -381,3 +381,16 @@ async def test_alibaba_cloud_sends_the_same_notice_with_named_parameters(db, clo
         assert (await SmsSend.get(outbox_id=row.id)).provider == "aliyun"
     finally:
         await aliyun.stop()
+
+
+async def test_quiet_hours_hold_a_non_urgent_sms_until_morning(db, clock, registry, tencent, sms):
+    member = await factories.member("周海燕", phone="13912345678")
+    clock.advance(hours=14)  # 23:00 local
+    await _notice("B9", member.id)
+    await Dispatcher().drain()
+    row = await OutboxMessage.get(dedupe_key=f"B9:{member.id}")
+    assert tencent.requests == 0 and row.status == OutboxStatus.PENDING
+    assert to_local(row.due_at).strftime("%H:%M") == "07:30"
+    clock.set(row.due_at)
+    await Dispatcher().drain()
+    assert [call.phone for call in tencent.delivered()] == ["13912345678"]
