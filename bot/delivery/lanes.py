@@ -59,6 +59,10 @@ class DailyCap:
     def used(self, n: int) -> None:
         self._count += n
 
+    def forget(self) -> None:
+        """Count again from the outbox at the next look (the account was sent for elsewhere)."""
+        self._read_at = float("-inf")
+
     @classmethod
     def next_period(cls) -> datetime:
         return (cls.period_start(clock.local_now()) + timedelta(days=1)).astimezone(UTC)
@@ -99,6 +103,7 @@ class Lane:
         on_done: Callable[[Sequence[Job]], None],
         monthly: MonthlyCap | None = None,
         on_capped: CapHook | None = None,
+        may_send: Callable[[str], bool] = lambda platform: True,
     ) -> None:
         self.key = key
         self.platform = platform
@@ -109,6 +114,7 @@ class Lane:
         self._on_capped = on_capped
         self.owner = owner
         self._on_done = on_done
+        self.may_send = may_send  # this process sends for the platform's account now
         self.queue = LaneQueue()  # by class, then due time (`classes`)
         self._ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -137,6 +143,10 @@ class Lane:
         size = self.chunk_size()
         pending = list(items)
         while pending:
+            if not self.may_send(self.platform):  # the account went to another process, or offline
+                await store.release(self.owner, [j.id for j, _ in pending], await clock.shared_now())
+                self._on_done([j for j, _ in pending])
+                return
             chunk, pending = pending[:size], pending[size:]
             daily = await self.cap.remaining(self.limits.daily_cap)
             monthly = await self.monthly.remaining(self.limits.monthly_cap)
@@ -185,12 +195,14 @@ class Lane:
                 calls.append((job, routes))
         outcomes: list[sending.Outcome] = []
         if not self.pacer.paced:  # nothing to keep apart: the chunk is handed over at once
-            outcomes = list(await asyncio.gather(*(sending.deliver(j, r, texts[j.id]) for j, r in calls)))
+            outcomes = list(
+                await asyncio.gather(*(sending.deliver(j, r, texts[j.id], self.may_send) for j, r in calls))
+            )
         else:
             for number, (job, routes) in enumerate(calls):
                 if number:
                     await self.pacer.wait()
-                outcomes.append(await sending.deliver(job, routes, texts[job.id]))
+                outcomes.append(await sending.deliver(job, routes, texts[job.id], self.may_send))
         await sending.record(self.owner, outcomes, await clock.shared_now())
         self._on_done([job for job, _ in chunk])
 
