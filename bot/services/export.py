@@ -157,7 +157,13 @@ async def year_archive(year: int, out: str | Path, *, by_committee: bool = False
     result = await assess(year, records=records)
     tables = await read_tables(result, records, year, scope)
     committees = _committee_sheets(result) if by_committee else []
-    sheets = [_summary(result), *committees, _attendance_pivot(result), tables.detail_sheet(), *tables.sheets]
+    sheets = [
+        _summary(result),
+        *committees,
+        _attendance_pivot(result),
+        tables.summed_detail_sheet(),
+        *tables.sheets,
+    ]
     return await _save(sheets, out)
 
 

@@ -32,7 +32,19 @@ RECORD_SHEETS = {
     RecordKind.RESEARCH: "调研报告",
     RecordKind.OPINION: "意见建议",
 }
-DETAIL_HEADER = ("姓名", "项目", "依据", "日期", "得分")
+LINE_HEADER = ("姓名", "项目", "依据", "日期", "得分")
+SUMMED_HEADER = ("姓名", "项目", "次数", "得分", "依据")
+
+
+@dataclass(frozen=True, slots=True)
+class DetailLine:
+    item: str
+    ref: str
+    title: str
+    on: date | datetime | None
+    points: float
+
+
 COUNTED_STATUSES = ("present", "late", "leave", "absent")
 EXCERPT = 40
 
@@ -51,18 +63,39 @@ class Tables:
     result: Assessment
     names: dict[int, str]
     sheets: list[Sheet] = field(default_factory=list)
-    details: dict[int, list[list[Any]]] = field(default_factory=dict)
+    details: dict[int, list[DetailLine]] = field(default_factory=dict)
 
     def detail(
-        self, member_id: int, item: str, basis: str, on: date | datetime | None, points: float
+        self, member_id: int, item: str, ref: str, title: str, on: date | datetime | None, points: float
     ) -> None:
+        """One point-earning record of a member: its score item, its reference (`#12`, `SQ2026-00012`,
+        the proposal number) and title, its date and the points it earned."""
         if member_id in self.names:
-            self.details.setdefault(member_id, []).append([self.names[member_id], item, basis, on, points])
+            self.details.setdefault(member_id, []).append(DetailLine(item, ref, title, on, points))
 
     def detail_sheet(self) -> Sheet:
-        sheet = Sheet("得分明细", DETAIL_HEADER)
+        """One member's 得分明细: a line per record."""
+        sheet = Sheet("得分明细", LINE_HEADER)
         for standing in self.result.standings:
-            sheet.extend(self.details.get(standing.member_id, ()))
+            name = standing.name
+            sheet.extend(
+                [name, line.item, f"{line.ref} {line.title}".strip(), line.on, line.points]
+                for line in self.details.get(standing.member_id, ())
+            )
+        return sheet
+
+    def summed_detail_sheet(self) -> Sheet:
+        """Everyone's 得分明细: a line per member and score item, with the records behind it by
+        reference (activity #, report and proposal numbers, record #), adding up to the score."""
+        sheet = Sheet("得分明细", SUMMED_HEADER)
+        for standing in self.result.standings:
+            grouped: dict[str, list[DetailLine]] = {}
+            for line in self.details.get(standing.member_id, ()):
+                grouped.setdefault(line.item, []).append(line)
+            for item, lines in grouped.items():
+                points = round(sum(line.points for line in lines), 2)
+                refs = "、".join(line.ref for line in lines)
+                sheet.add([standing.name, item, len(lines), points, refs])
         return sheet
 
 
@@ -87,7 +120,8 @@ async def attendance_details(tables: Tables, year: int, scope: Q) -> None:
         tables.detail(
             member_id,
             f"{type_}{labels[status]}",
-            f"#{activity_id} {title}",
+            f"#{activity_id}",
+            title,
             local(start_at),
             points[(type_, status)],
         )
@@ -129,7 +163,7 @@ async def report_sheet(tables: Tables, year: int, scope: Q) -> Sheet:
             ]
         )
         item, each = report_item(policy, str(status), level)
-        tables.detail(member_id, item, f"{ref} {title}", submitted, each)
+        tables.detail(member_id, item, ref, title, submitted, each)
     return sheet
 
 
@@ -158,14 +192,14 @@ async def proposal_sheet(tables: Tables, year: int, scope: Q, member_id: int | N
     for pid, author, number, name, title, cosigners, by, created in found:
         recorded = local(created)
         sheet.add([number, name, title, cosigners or None, latest.get(pid, "未登记"), by or None, recorded])
-        tables.detail(author, "提案（第一提案人）", f"{number} {title}", recorded, policy.records["proposal"])
+        tables.detail(author, "提案（第一提案人）", number, title, recorded, policy.records["proposal"])
     for cosigner, number, title, created in await rows.fetch(
         ProposalCosigner.filter(scope, proposal__year=year, member_id__isnull=False)
         .order_by("proposal_id", "id")
         .values_list("member_id", "proposal__number", "proposal__title", "proposal__created_at")
     ):
         tables.detail(
-            cosigner, "提案（联名）", f"{number} {title}", local(created), policy.records["proposal_cosigned"]
+            cosigner, "提案（联名）", number, title, local(created), policy.records["proposal_cosigned"]
         )
     return sheet
 
@@ -211,8 +245,9 @@ def record_sheets(tables: Tables, records: list[RecordRow]) -> list[Sheet]:
         )
         item = record_item(policy, kind.value, r.visit_type)[0]
         earned = points.get(r.id, 0.0)
-        note = "" if earned or checked != "本人填报" else "（本人填报，待确认，未计分）"
-        tables.detail(r.member_id, item, f"#{r.id} {r.description[:EXCERPT]}{note}", on, earned)
+        if not earned and checked == "本人填报":
+            item += "（本人填报，待确认，未计分）"
+        tables.detail(r.member_id, item, f"#{r.id}", r.description[:EXCERPT], on, earned)
     return list(by_kind.values())
 
 

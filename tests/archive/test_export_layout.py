@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.services import assessment, export, records
-from models import ActivityType, RecordKind
+from models import ActivityType, Attendance, Record, RecordKind
 from tests import factories
 from tests.archive import helpers
 from tests.archive.test_assessment import fixture
@@ -25,17 +25,23 @@ async def test_score_detail_adds_up_to_every_score_with_its_record(db, clock, tm
     await records.log(member, RecordKind.DEED, "为社区老人义诊")
     await records.log(member, RecordKind.DEED, "为山区学校捐书")  # over the cap: 0, waiting
     book = load_workbook(await export.year_archive(2026, tmp_path / "y.xlsx"))
+    detail = book["得分明细"]
+    assert [c.value for c in detail[1]] == ["姓名", "项目", "次数", "得分", "依据"]
     totals: dict[str, float] = defaultdict(float)
-    lines: dict[str, list[tuple]] = defaultdict(list)
-    for row in book["得分明细"].iter_rows(min_row=2, values_only=True):
-        totals[row[0]] += row[4]
-        lines[row[0]].append(row)
+    lines: dict[str, dict[str, tuple]] = defaultdict(dict)
+    for name, item, count, points, refs in detail.iter_rows(min_row=2, values_only=True):
+        totals[name] += points
+        lines[name][item] = (count, points, refs)
     scores = {row[1]: row[5] for row in book["汇总"].iter_rows(min_row=2, values_only=True)}
-    assert scores == {**{name: pytest.approx(total) for name, total in totals.items()}, "戊": 3}
-    assert set(scores) == {"甲", "乙", "丙", "丁", "戊"} and ids
-    waiting = [line for line in lines["戊"] if line[4] == 0]
-    assert [line[2].split(" ", 1)[1] for line in waiting] == ["为山区学校捐书（本人填报，待确认，未计分）"]
-    assert {line[1]: line[4] for line in lines["丁"]} == {"全体会议缺席": -5, "提案（联名）": 3}
+    assert scores == {name: pytest.approx(total) for name, total in totals.items()}
+    assert set(scores) == {"甲", "乙", "丙", "丁", "戊"} and scores["戊"] == 3
+    first, second = await Record.filter(member_id=member.id).order_by("id").values_list("id", flat=True)
+    assert lines["戊"] == {
+        "好事实事": (1, 3, f"#{first}"),
+        "好事实事（本人填报，待确认，未计分）": (1, 0, f"#{second}"),
+    }
+    activity = await Attendance.filter(member_id=ids["丁"]).values_list("activity_id", flat=True)
+    assert lines["丁"] == {"全体会议缺席": (1, -5, f"#{activity[0]}"), "提案（联名）": (1, 3, "0002")}
 
 
 async def test_print_titles_orientation_and_committee_sheets(db, clock, tmp_path):
