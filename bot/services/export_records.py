@@ -35,14 +35,9 @@ RECORD_SHEETS = {
 LINE_HEADER = ("姓名", "项目", "依据", "日期", "得分")
 SUMMED_HEADER = ("姓名", "项目", "次数", "得分", "依据")
 
-
-@dataclass(frozen=True, slots=True)
-class DetailLine:
-    item: str
-    ref: str
-    title: str
-    on: date | datetime | None
-    points: float
+# One point-earning record of a member: (score item, reference, title, date, points). The reference
+# is what staff look up: `#12` (activity or record), `SQ2026-00012`, the proposal's number.
+DetailLine = tuple[str, str, str, date | datetime | None, float]
 
 
 COUNTED_STATUSES = ("present", "late", "leave", "absent")
@@ -58,20 +53,18 @@ def verification(recorded_by: str, confirmed_at: Any) -> str:
 
 @dataclass
 class Tables:
-    """What one export reads: the sheets, and the 得分明细 lines per member (in sheet order)."""
+    """What one export reads: the sheets, and the 得分明细 lines per member (in sheet order).
+    `dated`: the lines keep their dates (one member's archive lists every line)."""
 
     result: Assessment
     names: dict[int, str]
+    dated: bool = False
     sheets: list[Sheet] = field(default_factory=list)
     details: dict[int, list[DetailLine]] = field(default_factory=dict)
 
-    def detail(
-        self, member_id: int, item: str, ref: str, title: str, on: date | datetime | None, points: float
-    ) -> None:
-        """One point-earning record of a member: its score item, its reference (`#12`, `SQ2026-00012`,
-        the proposal number) and title, its date and the points it earned."""
+    def detail(self, member_id: int, line: DetailLine) -> None:
         if member_id in self.names:
-            self.details.setdefault(member_id, []).append(DetailLine(item, ref, title, on, points))
+            self.details.setdefault(member_id, []).append(line)
 
     def detail_sheet(self) -> Sheet:
         """One member's 得分明细: a line per record."""
@@ -79,23 +72,26 @@ class Tables:
         for standing in self.result.standings:
             name = standing.name
             sheet.extend(
-                [name, line.item, f"{line.ref} {line.title}".strip(), line.on, line.points]
-                for line in self.details.get(standing.member_id, ())
+                [name, item, f"{ref} {title}", on, points]
+                for item, ref, title, on, points in self.details.get(standing.member_id, ())
             )
         return sheet
 
     def summed_detail_sheet(self) -> Sheet:
         """Everyone's 得分明细: a line per member and score item, with the records behind it by
-        reference (activity #, report and proposal numbers, record #), adding up to the score."""
+        reference, adding up to the score."""
         sheet = Sheet("得分明细", SUMMED_HEADER)
         for standing in self.result.standings:
-            grouped: dict[str, list[DetailLine]] = {}
-            for line in self.details.get(standing.member_id, ()):
-                grouped.setdefault(line.item, []).append(line)
-            for item, lines in grouped.items():
-                points = round(sum(line.points for line in lines), 2)
-                refs = "、".join(line.ref for line in lines)
-                sheet.add([standing.name, item, len(lines), points, refs])
+            grouped: dict[str, tuple[list[str], list[float]]] = {}
+            for item, ref, _title, _on, points in self.details.get(standing.member_id, ()):
+                refs, earned = grouped.setdefault(item, ([], []))
+                refs.append(ref)
+                earned.append(points)
+            name = standing.name
+            sheet.extend(
+                [name, item, len(refs), round(sum(earned), 2), "、".join(refs)]
+                for item, (refs, earned) in grouped.items()
+            )
         return sheet
 
 
@@ -116,15 +112,10 @@ async def attendance_details(tables: Tables, year: int, scope: Q) -> None:
     points = {
         (t.value, s): each for t, by_status in policy.attendance.items() for s, each in by_status.items()
     }
+    detail, dated = tables.detail, tables.dated
     for member_id, activity_id, title, type_, start_at, status in found:
-        tables.detail(
-            member_id,
-            f"{type_}{labels[status]}",
-            f"#{activity_id}",
-            title,
-            local(start_at),
-            points[(type_, status)],
-        )
+        on = local(start_at) if dated else None
+        detail(member_id, (f"{type_}{labels[status]}", f"#{activity_id}", title, on, points[(type_, status)]))
 
 
 async def report_sheet(tables: Tables, year: int, scope: Q) -> Sheet:
@@ -163,7 +154,7 @@ async def report_sheet(tables: Tables, year: int, scope: Q) -> Sheet:
             ]
         )
         item, each = report_item(policy, str(status), level)
-        tables.detail(member_id, item, ref, title, submitted, each)
+        tables.detail(member_id, (item, ref, title, submitted, each))
     return sheet
 
 
@@ -192,14 +183,14 @@ async def proposal_sheet(tables: Tables, year: int, scope: Q, member_id: int | N
     for pid, author, number, name, title, cosigners, by, created in found:
         recorded = local(created)
         sheet.add([number, name, title, cosigners or None, latest.get(pid, "未登记"), by or None, recorded])
-        tables.detail(author, "提案（第一提案人）", number, title, recorded, policy.records["proposal"])
+        tables.detail(author, ("提案（第一提案人）", number, title, recorded, policy.records["proposal"]))
     for cosigner, number, title, created in await rows.fetch(
         ProposalCosigner.filter(scope, proposal__year=year, member_id__isnull=False)
         .order_by("proposal_id", "id")
         .values_list("member_id", "proposal__number", "proposal__title", "proposal__created_at")
     ):
         tables.detail(
-            cosigner, "提案（联名）", number, title, local(created), policy.records["proposal_cosigned"]
+            cosigner, ("提案（联名）", number, title, local(created), policy.records["proposal_cosigned"])
         )
     return sheet
 
@@ -225,29 +216,36 @@ def record_sheets(tables: Tables, records: list[RecordRow]) -> list[Sheet]:
         for kind, title in RECORD_SHEETS.items()
     }
     policy, local, points = tables.result.policy, rows.localizer(), tables.result.record_points
+    sheets = {kind.value: sheet for kind, sheet in by_kind.items()}
+    items = {
+        (kind, visit): record_item(policy, kind, visit)[0]
+        for kind, visit in {(r.kind, r.visit_type) for r in records}
+    }
+    names, detail, day, visit = tables.names.get, tables.detail, rows.day, RecordKind.VISIT.value
     for r in records:
-        kind = RecordKind(r.kind)
-        visit_column = (r.visit_type, r.questions or None) if kind == RecordKind.VISIT else ()
-        on, checked = rows.day(r.occurred_on), verification(r.recorded_by, r.confirmed_at)
-        by_kind[kind].add(
-            [
+        kind = str(r.kind)
+        on, checked = day(r.occurred_on), verification(r.recorded_by, r.confirmed_at)
+        created, confirmed = local(r.created_at), local(r.confirmed_at)
+        by, confirmer = r.recorded_by or None, r.confirmed_by or None
+        if kind == visit:
+            row = [
                 r.id,
-                tables.names.get(r.member_id),
-                *visit_column,
+                names(r.member_id),
+                r.visit_type,
+                r.questions or None,
                 r.description,
                 on,
                 checked,
-                r.recorded_by or None,
-                local(r.created_at),
-                r.confirmed_by or None,
-                local(r.confirmed_at),
+                by,
             ]
-        )
-        item = record_item(policy, kind.value, r.visit_type)[0]
-        earned = points.get(r.id, 0.0)
+        else:
+            row = [r.id, names(r.member_id), r.description, on, checked, by]
+        row += (created, confirmer, confirmed)
+        sheets[kind].add(row)
+        item, earned = items[(r.kind, r.visit_type)], points.get(r.id, 0.0)
         if not earned and checked == "本人填报":
             item += "（本人填报，待确认，未计分）"
-        tables.detail(r.member_id, item, f"#{r.id}", r.description[:EXCERPT], on, earned)
+        detail(r.member_id, (item, f"#{r.id}", r.description[:EXCERPT], on, earned))
     return list(by_kind.values())
 
 
@@ -287,7 +285,7 @@ async def read_tables(
     member_id: int | None = None,
 ) -> Tables:
     """Read every table of the year once: its sheet, and its lines of 得分明细."""
-    tables = Tables(result, {s.member_id: s.name for s in result.standings})
+    tables = Tables(result, {s.member_id: s.name for s in result.standings}, dated=member_id is not None)
     await attendance_details(tables, year, scope)
     tables.sheets.append(await report_sheet(tables, year, scope))
     tables.sheets.append(await proposal_sheet(tables, year, scope, member_id))
