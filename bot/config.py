@@ -253,6 +253,13 @@ class Settings(BaseSettings):
         "", description="Folder of staff-editable greeting templates (empty: templates/greetings)"
     )
     greeting_max_chars: int = Field(300, ge=20, description="Longest greeting text; longer ones fall back")
+    greeting_render_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description="Longest a staff-edited greeting may take to render (in a child process); slower ones "
+        "fall back to the default text",
+    )
 
     # Staff web console (/console on the bot's own HTTP server)
     console_enabled: bool = Field(True, description="Serve the staff web console at /console")

@@ -189,6 +189,40 @@ async def execute(template: str, params: list[Any]) -> tuple[int, list[Any]]:
     return await conn.execute_query(_compiled(template, conn.capabilities.dialect), params)
 
 
+_AFTER_COMMIT = "_weiyuan_after_commit"
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction has committed, or now outside a transaction.
+
+    tortoise has no commit hook: the outermost transaction's client (the one the task's context
+    holds; nested blocks are savepoints on it) gets its `commit` wrapped once, and the callbacks run
+    after the real commit. A rollback drops them.
+    """
+    from tortoise import connections
+    from tortoise.backends.base.client import TransactionalDBClient
+
+    conn = connections.get("default")
+    if not isinstance(conn, TransactionalDBClient) or getattr(conn, "_finalized", False):
+        callback()
+        return
+    callbacks: list[Callable[[], None]] | None = getattr(conn, _AFTER_COMMIT, None)
+    if callbacks is None:
+        callbacks = []
+        setattr(conn, _AFTER_COMMIT, callbacks)
+        commit = conn.commit
+
+        async def commit_then_call() -> None:
+            await commit()
+            for queued in callbacks:
+                queued()
+            callbacks.clear()
+
+        conn.commit = commit_then_call  # type: ignore[method-assign]
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
 class DatabaseClock:
     """The database server's clock, for the times several processes compare (`clock.shared_now`).
 

@@ -50,6 +50,8 @@ def report(settings: Settings) -> str:
         for name, enabled in (
             ("QQ (OneBot V11)", settings.enable_onebot),
             ("WeChat Official Account", settings.enable_wechat),
+            ("企业微信 app", settings.enable_wecom),
+            ("企业微信 group robots", settings.enable_wecom_robots),
             ("console", settings.enable_console),
         )
         if enabled
@@ -66,6 +68,14 @@ def report(settings: Settings) -> str:
             f"(an HTTPS proxy in front of {_address(settings)}), mode {settings.wechat_encoding_mode}, "
             "Token and EncodingAESKey as in .env"
         )
+    if settings.enable_wecom:
+        lines.append(
+            f"  企业微信:  callback URL https://<your public host>{settings.wecom_path} (app 接收消息), "
+            f"API {settings.wecom_api_base}; add this server's public IP to the app's 企业可信IP"
+        )
+    if settings.enable_wecom_robots:
+        names = ", ".join(f"wecom_robot:{name}" for name in sorted(settings.wecom_robots))
+        lines.append(f"  robots:    {names} (use these names in GREETING_GROUPS)")
     lines.append(f"  database:  {database_text(settings.database_url)}")
     lines.append(f"  scheduler: {scheduler_text(settings)}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from models.binding import BindingAttempt, BindingCode, BindingLog
 from models.console import ConsoleLogin, ConsoleSession
 from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import MessageClass, OutboxMessage, OutboxStatus
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitQuestion, VisitType
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
@@ -38,6 +38,7 @@ __all__ = [
     "LeaveStatus",
     "Member",
     "MemberStatus",
+    "MessageClass",
     "OutboxMessage",
     "OutboxStatus",
     "Proposal",

@@ -55,3 +55,19 @@ async def test_a_warning_repeats_while_no_onebot_client_is_connected(monkeypatch
         logger.remove(sink)
     assert len(lines) == 2  # after the first two waits; none once connected
     assert "no OneBot client connected" in lines[0] and "ws://127.0.0.1:9100/onebot/v11/ws" in lines[0]
+
+
+def test_the_block_names_the_wecom_callback_and_robots_never_their_keys():
+    settings = load_settings(
+        onebot_access_token="t",
+        enable_wecom=True,
+        wecom_path="/wecom/app",
+        wecom_api_base="https://zwwx.example.gov.cn",
+        enable_wecom_robots=True,
+        wecom_robots={"office": "robot-secret-key-1", "办公室": "robot-secret-key-2"},
+    )
+    block = startup_report.report(settings)
+    assert "企业微信 app, 企业微信 group robots" in block
+    assert "https://<your public host>/wecom/app" in block and "https://zwwx.example.gov.cn" in block
+    assert "wecom_robot:office, wecom_robot:办公室" in block
+    assert "robot-secret-key" not in block

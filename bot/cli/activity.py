@@ -46,7 +46,6 @@ async def _draft(new: NewActivity) -> ActivityDraft:
         end_at=parse_local_datetime(new.end, base_date=start.date()),
         place=new.place,
         checkin_code=activity_form.checkin_code(new.code) if new.code else None,
-        announce_group=activity_form.qq_group(new.group) if new.group else "",
         opens_before_minutes=new.opens_before,
         closes_after_minutes=new.closes_after,
     )
@@ -56,7 +55,8 @@ async def _draft(new: NewActivity) -> ActivityDraft:
         draft.audience, draft.audience_value = Audience.SECTOR, new.sector
     elif new.members:
         draft.audience, draft.member_ids = Audience.LIST, await activity_form.listed_members(new.members)
-    draft.announce_platform = "qq" if draft.announce_group else ""
+    if new.group:
+        draft.announce_platform, draft.announce_group = activity_form.announce_group(new.group)
     return draft
 
 
@@ -91,7 +91,10 @@ def create(
         str | None, typer.Option(help="expected: these members (names, phones or #numbers; 、 or , between)")
     ] = None,
     code: Annotated[str | None, typer.Option(help="check-in code shown at the venue")] = None,
-    group: Annotated[str | None, typer.Option(help="QQ group where it is announced")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(help="QQ group number or 企业微信 robot name to announce in"),
+    ] = None,
     opens_before: Annotated[
         int | None, typer.Option(min=0, help="check-in opens this many minutes before the start")
     ] = None,

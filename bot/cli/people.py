@@ -18,6 +18,7 @@ roster_app = typer.Typer(help="import or export the member roster (.xlsx/.csv)",
 class Platform(StrEnum):
     qq = "qq"
     wechat = "wechat"
+    wecom = "wecom"
     console = "console"
 
 

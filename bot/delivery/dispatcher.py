@@ -34,11 +34,12 @@ from bot import clock
 from bot.config import get_settings
 from bot.delivery import channels, quiet, sending, store, trail
 from bot.delivery.channels.base import limits_of
+from bot.delivery.classes import CLASSES, URGENT_CLASSES, LaneQueue
 from bot.delivery.lanes import DailyCap, Item, Lane
 from bot.delivery.pacing import Monotonic, Pacer, Sleep
 from bot.delivery.routing import is_private, routes_for
 from bot.delivery.store import Job
-from models import OutboxStatus
+from models import MessageClass, OutboxStatus
 
 BatchHook = Callable[[str], Awaitable[object]]
 _batch_hooks: list[BatchHook] = []
@@ -100,10 +101,12 @@ class Dispatcher:
                 "outbox recovery: {} abandoned claims re-queued, {} in-flight rows unknown", requeued, unknown
             )
 
-    async def claim_and_plan(self, limit: int) -> tuple[int, dict[str, list[Item]]]:
+    async def claim_and_plan(
+        self, limit: int, classes: Sequence[MessageClass] = CLASSES
+    ) -> tuple[int, dict[str, list[Item]]]:
         """Claim due rows and settle those that are not to be sent now. Returns (claimed, per lane)."""
         now = await clock.shared_now()
-        jobs = await store.claim(self.owner, now, limit)
+        jobs = await store.claim(self.owner, now, limit, classes)
         if not jobs:
             return 0, {}
         routes = await routes_for(jobs)
@@ -165,7 +168,9 @@ class Dispatcher:
         await self.recover()
         claimed, per_lane = await self.claim_and_plan(limit or get_settings().delivery_claim_batch)
         if per_lane:
-            await asyncio.gather(*(self.lane(key).process(items) for key, items in per_lane.items()))
+            await asyncio.gather(
+                *(self.lane(key).process(_by_class(items)) for key, items in per_lane.items())
+            )
         await self.finish_batches()
         return claimed
 
@@ -180,18 +185,26 @@ class Dispatcher:
         return total
 
     # -- service loop --------------------------------------------------------------------------
-    async def _feed(self) -> int:
-        """Claim while some lane has room; rows for a full lane wait their turn in the table."""
+    async def _feed(self, classes: Sequence[MessageClass] = CLASSES) -> int:
+        """Claim for the lanes' room; rows for a full lane wait their turn in the table.
+
+        Personal and reminder rows have a lane's room to themselves, whatever bulk waits there:
+        they go to the front of its queue (`classes.LaneQueue`) and so never queue behind a broadcast."""
         settings = get_settings()
         batch, lease = settings.delivery_claim_batch, settings.delivery_lease_seconds
-        claimed, per_lane = await self.claim_and_plan(batch)
+        claimed, per_lane = await self.claim_and_plan(batch, classes)
         for key, items in per_lane.items():
             lane = self.lane(key)
             if lane.task is None or lane.task.done():
                 lane.task = asyncio.create_task(lane.run(), name=f"outbox-lane-{key}")
-            room = max(0, lane.capacity(batch, lease) - len(lane.queue))
-            lane.push(items[:room])
-            rest = items[room:]
+            capacity = lane.capacity(batch, lease)
+            urgent = [item for item in items if item[0].message_class in URGENT_CLASSES]
+            bulk = [item for item in items if item[0].message_class not in URGENT_CLASSES]
+            room = max(0, capacity - lane.queue.waiting(*URGENT_CLASSES))
+            taken, rest = urgent[:room], urgent[room:]
+            room = max(0, capacity - len(lane.queue) - len(taken))
+            taken, rest = taken + bulk[:room], rest + bulk[room:]
+            lane.push(taken)
             if rest:
                 later = await clock.shared_now() + timedelta(
                     seconds=lane.pacer.expected_wait(len(lane.queue))
@@ -215,8 +228,8 @@ class Dispatcher:
                 claimed = 0
                 try:
                     await self.recover()
-                    if self._has_room():
-                        claimed = await self._feed()
+                    # Full lanes still take personal messages and reminders: they jump the queue.
+                    claimed = await self._feed(CLASSES if self._has_room() else URGENT_CLASSES)
                     await self.finish_batches()
                 except asyncio.CancelledError:
                     raise
@@ -243,6 +256,12 @@ class Dispatcher:
             lane.task = None
         with contextlib.suppress(Exception):
             await store.release_all(self.owner)
+
+
+def _by_class(items: Sequence[Item]) -> list[Item]:
+    queue = LaneQueue()
+    queue.extend(items)
+    return queue.drain()
 
 
 async def dispatch_once(limit: int = 100) -> int:

@@ -1,5 +1,7 @@
 """A lane is one platform's group or private traffic: its own pacing, daily cap and worker.
 
+Its queue is served by message class (personal, reminder, bulk), then due time (`classes`).
+
 A lane sends its rows in chunks of the channel's `inflight` size: for each chunk it renders the
 texts, records `sending` in one UPDATE, calls the platform, then records the outcomes in a few
 UPDATEs. A crash between the two writes leaves at most `inflight` rows in `sending`, which end
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from loguru import logger
 from bot import clock
 from bot.delivery import sending, store
 from bot.delivery.channels.base import ChannelLimits
+from bot.delivery.classes import LaneQueue
 from bot.delivery.pacing import Pacer
 from bot.delivery.routing import Route
 from bot.delivery.store import Job
@@ -77,7 +79,7 @@ class Lane:
         self.cap = cap
         self.owner = owner
         self._on_done = on_done
-        self.queue: deque[Item] = deque()
+        self.queue = LaneQueue()  # by class, then due time (`classes`)
         self._ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.seconds_per_send = 0.0  # measured (moving average), pauses and database writes included

@@ -11,9 +11,11 @@ from tortoise import fields
 from tortoise.exceptions import IntegrityError
 
 from bot import clock
+from bot.db import after_commit
 from bot.delivery import recipients
+from bot.delivery.classes import classify
 from bot.delivery.recipients import Recipient
-from models import OutboxMessage, OutboxStatus
+from models import MessageClass, OutboxMessage, OutboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,13 @@ class Outgoing:
     batch: str = ""
     due_at: datetime | None = None
     urgent: bool = False
+    message_class: MessageClass | None = None  # None: from `kind` and `batch` (`classes.classify`)
+
+    @property
+    def served_as(self) -> MessageClass:
+        if self.message_class is not None:
+            return self.message_class
+        return classify(self.kind, self.batch, self.urgent)
 
 
 def _row(message: Outgoing, now: datetime) -> OutboxMessage:
@@ -40,6 +49,7 @@ def _row(message: Outgoing, now: datetime) -> OutboxMessage:
         context=message.context,
         due_at=message.due_at or now,
         urgent=message.urgent,
+        message_class=message.served_as,
     )
 
 
@@ -53,11 +63,12 @@ async def enqueue(
     batch: str = "",
     due_at: datetime | None = None,
     urgent: bool = False,
+    message_class: MessageClass | None = None,
 ) -> bool:
     """Add one message unless a row with the same dedupe key exists. Returns whether it was added."""
     if await OutboxMessage.filter(dedupe_key=key).exists():
         return False
-    message = Outgoing(key, recipient, template, context or {}, kind, batch, due_at, urgent)
+    message = Outgoing(key, recipient, template, context or {}, kind, batch, due_at, urgent, message_class)
     try:
         await _row(message, await clock.shared_now()).save()
     except IntegrityError:
@@ -67,11 +78,11 @@ async def enqueue(
 
 
 def _wake_dispatcher() -> None:
-    """New rows: let a running dispatcher look now (it polls anyway, and rows of a transaction not
-    committed yet are simply seen at its next look)."""
+    """New rows: let a running dispatcher look now, or, inside a transaction, once it has committed
+    (woken before, it would find nothing and sleep until its next tick). A rollback wakes nobody."""
     from bot.delivery.dispatcher import wake
 
-    wake()
+    after_commit(wake)
 
 
 async def enqueue_many(messages: list[Outgoing], batch_size: int = 500) -> int:
@@ -139,6 +150,7 @@ class _InsertRows:
             "template": message.template,
             "context": message.context,
             "urgent": message.urgent,
+            "message_class": message.served_as,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "due_at": message.due_at or self.now,

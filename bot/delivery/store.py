@@ -13,7 +13,7 @@ sending one row twice, but they would contend for the database lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +24,9 @@ from tortoise.transactions import in_transaction
 
 from bot.db import is_postgres
 from bot.delivery import recipients
+from bot.delivery.classes import CLASSES
 from bot.delivery.recipients import Recipient
-from models import OutboxMessage, OutboxStatus
+from models import MessageClass, OutboxMessage, OutboxStatus
 
 OPEN_STATES = (OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING)
 _FIELDS = (
@@ -36,6 +37,7 @@ _FIELDS = (
     "kind",
     "batch",
     "urgent",
+    "message_class",
     "attempts",
     "due_at",
     "route",
@@ -53,6 +55,7 @@ class Job:
     kind: str
     batch: str
     urgent: bool
+    message_class: MessageClass
     attempts: int
     due_at: datetime
     route: list[dict[str, str]] | None = None  # the channels tried before (`bot.delivery.trail`)
@@ -62,24 +65,65 @@ class Job:
         data = dict(values)
         data["recipient"] = recipients.load(data["recipient"])
         data["context"] = data["context"] or {}
+        data["message_class"] = MessageClass(data["message_class"])
         return cls(**data)
 
 
-def _due(now: datetime, limit: int) -> QuerySet[OutboxMessage]:
-    return (
-        OutboxMessage.filter(status=OutboxStatus.PENDING, due_at__lte=now)
-        .order_by("-urgent", "due_at", "id")
-        .limit(limit)
-    )
+def _due(now: datetime, message_class: MessageClass, limit: int, skip: list[int]) -> QuerySet[OutboxMessage]:
+    """The due rows of one class, earliest first: a range scan of the index
+    (status, message_class, due_at, id), never a sort of every due row."""
+    query = OutboxMessage.filter(status=OutboxStatus.PENDING, message_class=message_class, due_at__lte=now)
+    if skip:
+        query = query.filter(id__not_in=skip)
+    return query.order_by("due_at", "id").limit(limit)
 
 
-async def claim(owner: str, now: datetime, limit: int) -> list[Job]:
-    """Take up to `limit` due rows for `owner`; urgent first, then oldest due."""
+def shares(limit: int, classes: Sequence[MessageClass]) -> list[tuple[MessageClass, int]]:
+    """In which order the classes fill one claim, each round with the claim's size after it: by
+    class, except that a quarter of the claim is kept for bulk, so that a steady stream of personal
+    messages cannot keep a broadcast out for ever; what bulk leaves goes back to the others."""
+    ordered = sorted(classes)
+    if MessageClass.BULK not in ordered or len(ordered) == 1 or limit < 4:
+        return [(c, limit) for c in ordered]
+    others = [c for c in ordered if c != MessageClass.BULK]
+    first = limit - limit // 4
+    return [*((c, first) for c in others), (MessageClass.BULK, limit), *((c, limit) for c in others)]
+
+
+async def _take(
+    now: datetime,
+    limit: int,
+    classes: Sequence[MessageClass],
+    select: Callable[[QuerySet[OutboxMessage]], Any],
+) -> list[Any]:
+    taken: list[Any] = []
+    per_class: dict[MessageClass, list[int]] = {}
+    for message_class, ceiling in shares(limit, classes):
+        want = ceiling - len(taken)
+        if want <= 0:
+            continue
+        skip = per_class.setdefault(message_class, [])
+        rows = await select(_due(now, message_class, want, skip))
+        taken += rows
+        skip += [row["id"] if isinstance(row, dict) else row.id for row in rows]
+    return taken
+
+
+async def claim(
+    owner: str, now: datetime, limit: int, classes: Sequence[MessageClass] = CLASSES
+) -> list[Job]:
+    """Take up to `limit` due rows of these classes for `owner`: by class, then earliest due
+    (`shares`)."""
     if is_postgres():
         async with in_transaction() as conn:
             # A model query, not .values(): tortoise drops FOR UPDATE SKIP LOCKED from values()
             # queries, and without the row locks two dispatchers would take the same rows.
-            locked = await _due(now, limit).select_for_update(skip_locked=True).only(*_FIELDS).using_db(conn)
+            locked: list[OutboxMessage] = await _take(
+                now,
+                limit,
+                classes,
+                lambda q: q.select_for_update(skip_locked=True).only(*_FIELDS).using_db(conn),
+            )
             if not locked:
                 return []
             await (
@@ -88,7 +132,7 @@ async def claim(owner: str, now: datetime, limit: int) -> list[Job]:
                 .update(status=OutboxStatus.CLAIMED, claimed_by=owner, claimed_at=now)
             )
         return [Job.from_values({name: getattr(row, name) for name in _FIELDS}) for row in locked]
-    rows = await _due(now, limit).values(*_FIELDS)
+    rows: list[dict[str, Any]] = await _take(now, limit, classes, lambda q: q.values(*_FIELDS))
     if not rows:
         return []
     ids = [r["id"] for r in rows]

@@ -6,11 +6,12 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.input_text import fold, is_blank, is_number
+from bot.input_text import fold, is_blank
 from bot.services import membership
 from bot.services.activities import ActivityDraft, check_listed
 from bot.services.actors import find_members
 from bot.services.errors import ServiceError
+from bot.services.groups import chat_group, robot_names
 from bot.services.parsing import ACTIVITY_TYPES, fits, parse_activity_type, parse_local_datetime
 from models import Audience, Committee, Member
 
@@ -93,14 +94,15 @@ def checkin_code(text: str) -> str | None:
     return text.upper()
 
 
-def qq_group(text: str) -> str:
-    """A QQ group number (5–12 digits), or '' for none."""
-    text = fold(text)
-    if text in NONE_WORDS:
-        return ""
-    if not is_number(text) or not 5 <= len(text) <= 12:
-        raise ServiceError("activity/bad_group.j2")
-    return text
+def announce_group(text: str) -> tuple[str, str]:
+    """(platform, group) where the activity is announced: a QQ group number or a 企业微信 group's
+    robot name; ("", "") for none."""
+    if fold(text) in NONE_WORDS:
+        return "", ""
+    group = chat_group(text)
+    if group is None:
+        raise ServiceError("activity/bad_group.j2", robots=robot_names())
+    return group.platform, group.group_id
 
 
 async def _code(draft: ActivityDraft, text: str) -> None:
@@ -108,8 +110,7 @@ async def _code(draft: ActivityDraft, text: str) -> None:
 
 
 async def _group(draft: ActivityDraft, text: str) -> None:
-    draft.announce_group = qq_group(text)
-    draft.announce_platform = "qq" if draft.announce_group else ""
+    draft.announce_platform, draft.announce_group = announce_group(text)
 
 
 STEPS: list[Step] = [
@@ -123,4 +124,4 @@ STEPS: list[Step] = [
     Step("group", "activity/ask_group.j2", _group),
 ]
 
-__all__ = ["ACTIVITY_TYPES", "STEPS", "Step", "checkin_code", "listed_members", "qq_group"]
+__all__ = ["ACTIVITY_TYPES", "STEPS", "Step", "announce_group", "checkin_code", "listed_members"]

@@ -13,7 +13,7 @@ from bot.services.errors import ServiceError
 from bot.services.parsing import fits, parse_number
 from models import Member, MemberStatus
 
-PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "console": "控制台", "web": "网页后台"}
+PLATFORM_LABELS = {"qq": "QQ", "wechat": "微信", "wecom": "企业微信", "console": "控制台", "web": "网页后台"}
 # The staff web console acts as this platform, the account being the member's roster id: a signed-in
 # session is a private chat of that member, so every service applies its usual checks.
 WEB_PLATFORM = "web"

@@ -26,6 +26,7 @@ from bot.services.actors import find_members, require_staff
 from bot.services.delivery_report import NAMES_SHOWN
 from bot.services.errors import ServiceError
 from bot.services.greetings import known_groups
+from bot.services.groups import chat_group, robot_names
 from bot.services.parsing import fits
 from models import Committee, Member, OutboxMessage
 
@@ -104,8 +105,8 @@ def parse_notice(args: str | Arguments) -> Plan:
         if not value:
             raise ServiceError("broadcast/notice_usage.j2")
         audience = {"专委会": "committee", "界别": "sector", "群": "group", "名单": "list"}[head]
-        if audience == "group" and not is_number(value):
-            raise ServiceError("broadcast/bad_group.j2", value=value)
+        if audience == "group" and chat_group(value) is None:
+            raise ServiceError("broadcast/bad_group.j2", value=value, robots=robot_names())
         names = [name for name in _NAME_SPLIT.split(value) if name] if audience == "list" else []
         return Plan("notice", audience, value=value, names=names, content=check_content(content))
     raise ServiceError("broadcast/notice_usage.j2")
@@ -152,7 +153,8 @@ async def _members(plan: Plan) -> list[int]:
 
 async def _groups(plan: Plan) -> list[GroupRecipient]:
     if plan.audience == "group":
-        return [GroupRecipient("qq", plan.value)]
+        group = chat_group(plan.value)
+        return [group] if group is not None else []
     if plan.audience == "publication":
         return await known_groups()
     return []

@@ -8,9 +8,9 @@ in a given year:
   lunar year; a 30th day in a month that has only 29 days this year is greeted on the 29th.
 
 Greeting texts are files staff may edit (templates/greetings/, or GREETING_TEMPLATE_DIR), rendered
-in a jinja2 SandboxedEnvironment (with small ranges and no huge products); a text that fails (unsafe
-attribute access, a syntax error, an unknown variable, a cap) or is longer than GREETING_MAX_CHARS
-falls back to the built-in default text.
+in a sandbox in a child process under a time limit (bot.services.greeting_sandbox); a text that fails
+(a name other than its placeholders, unsafe attribute access, a syntax error, a cap, the time limit)
+or is longer than GREETING_MAX_CHARS falls back to the built-in default text, and staff are told.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from loguru import logger
 from lunar_python import Lunar, LunarMonth, Solar
 
@@ -31,7 +29,7 @@ from bot.config import get_settings
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
 from bot.render import TEMPLATE_DIR, environment
-from bot.services import membership
+from bot.services import greeting_sandbox, membership
 from bot.services.timing import candidate_days, in_window, local_moment, parse_clock_time
 from models import Activity
 
@@ -107,76 +105,71 @@ def greeting_dir() -> Path:
     return Path(configured) if configured else TEMPLATE_DIR / "greetings"
 
 
-LOOP_CAP = 50  # range() in a greeting yields at most this many numbers
-SIZE_CAP = 10_000  # longest string or list a greeting may build with * or **
+@dataclass(frozen=True, slots=True)
+class Greeting:
+    template: str  # staff-editable file in greeting_dir()
+    fallback: str  # built-in default in templates/notices/
+    context: dict[str, Any]
 
 
-def _small_range(*args: int) -> range:
-    numbers = range(*args)
-    if len(numbers) > LOOP_CAP:
-        raise SecurityError(f"range longer than {LOOP_CAP} in a greeting")
-    return numbers
-
-
-class GreetingSandbox(SandboxedEnvironment):
-    """jinja2's sandbox (no unsafe attributes) plus caps on what a greeting may compute: small
-    ranges and no huge products or powers, so a careless or hostile edit cannot stall the bot."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            if isinstance(right, int | float) and abs(right) > 64:
-                raise SecurityError("exponent too large in a greeting")
-            return left**right
-        for count, other in ((left, right), (right, left)):
-            large = (
-                isinstance(count, int)
-                and isinstance(other, str | list | tuple)
-                and count * len(other) > SIZE_CAP
-            )
-            if large:
-                raise SecurityError("repetition too large in a greeting")
-        return left * right
-
-
-@lru_cache(maxsize=4)
-def _sandbox(directory: str) -> SandboxedEnvironment:
-    env = GreetingSandbox(
-        loader=FileSystemLoader(directory), undefined=StrictUndefined, autoescape=False, auto_reload=True
+async def greeting_texts(wanted: list[Greeting], day: date) -> list[str]:
+    """Render staff-editable greetings in the sandbox (a child process under a time limit, see
+    bot.services.greeting_sandbox); each one that fails, is refused or is too long becomes its
+    default text, and staff are told once a day per file what is wrong with it."""
+    if not wanted:
+        return []
+    settings = get_settings()
+    directory = greeting_dir()
+    edited = [g for g in wanted if (directory / g.template).is_file()]  # no file: the default text
+    rendered = await greeting_sandbox.render_all(
+        [greeting_sandbox.Job(g.template, g.context) for g in edited],
+        directory=str(directory),
+        limit=settings.greeting_max_chars,
+        seconds=settings.greeting_render_seconds,
     )
-    env.globals["range"] = _small_range
-    return env
-
-
-def _render_capped(template: str, context: dict[str, Any], limit: int) -> str:
-    """Render chunk by chunk and stop as soon as the text is longer than the cap."""
-    pieces: list[str] = []
-    size = 0
-    for piece in _sandbox(str(greeting_dir())).get_template(template).generate(**context):
-        pieces.append(piece)
-        size += len(piece)
-        if size > 4 * limit + 1000:  # clearly over: the caller falls back to the default
-            break
-    return "".join(pieces).strip()
-
-
-def greeting_text(template: str, fallback: str, /, **context: Any) -> str:
-    """Render a staff-editable greeting safely; on any failure or an over-long text, the default."""
-    limit = get_settings().greeting_max_chars
-    try:
-        text = _render_capped(template, context, limit)
-    except Exception as error:
-        logger.warning("greeting {} failed ({}); using the default text", template, error)
-        text = ""
-    if not text or len(text) > limit:
-        if text:
-            logger.warning(
-                "greeting {} is {} characters (limit {}); using the default", template, len(text), limit
-            )
+    results = {id(g): r for g, r in zip(edited, rendered, strict=True)}
+    texts: list[str] = []
+    problems: dict[str, greeting_sandbox.Rendered] = {}
+    for greeting in wanted:
+        result = results.get(id(greeting))
+        if result is not None and result.text is not None:
+            texts.append(result.text)
+            continue
+        if result is not None:
+            problems.setdefault(greeting.template, result)
         # not render(): its first parameter is called `name`, a greeting placeholder too
-        text = environment().get_template(fallback).render(**context).strip()
-    return text
+        texts.append(environment().get_template(greeting.fallback).render(**greeting.context).strip())
+    for template, problem in problems.items():
+        logger.warning(
+            "greeting {} not used ({} {}); the default text goes out",
+            *(template, problem.problem, problem.detail),
+        )
+    await _tell_staff(problems, day)
+    return texts
+
+
+async def _tell_staff(problems: dict[str, greeting_sandbox.Rendered], day: date) -> None:
+    if not problems:
+        return
+    staff = await membership.staff_ids()
+    await enqueue_many(
+        [
+            Outgoing(
+                key=f"greeting-problem:{template}:{day.isoformat()}:{staff_id}",
+                recipient=MemberRecipient(staff_id),
+                template="notices/greeting_problem.j2",
+                context={
+                    "file": template,
+                    "problem": problem.problem,
+                    "detail": problem.detail,
+                    "date": day.isoformat(),
+                },
+                kind="greeting_problem",
+            )
+            for template, problem in problems.items()
+            for staff_id in staff
+        ]
+    )
 
 
 def _parse_group(text: str) -> GroupRecipient:
@@ -206,23 +199,29 @@ async def _birthdays(day: date, due: datetime) -> list[Outgoing]:
         .filter(birthday__isnull=False)
         .values_list("id", "name", "birthday", "birthday_lunar")
     )
-    messages: list[Outgoing] = []
-    for member_id, name, birthday, lunar in rows:
-        if not is_birthday(birthday, lunar, day):
-            continue
-        context = {"name": name, "date": day.isoformat(), "lunar": bool(lunar)}
-        text = greeting_text("birthday.j2", "notices/default_birthday.j2", **context)
-        messages.append(
-            Outgoing(
-                key=f"birthday:{member_id}:{day.isoformat()}",
-                recipient=MemberRecipient(member_id),
-                template=TEXT_TEMPLATE,
-                context={"text": text},
-                kind="birthday",
-                due_at=due,
+    greeted = [(mid, name, lunar) for mid, name, birthday, lunar in rows if is_birthday(birthday, lunar, day)]
+    texts = await greeting_texts(
+        [
+            Greeting(
+                "birthday.j2",
+                "notices/default_birthday.j2",
+                {"name": name, "date": day.isoformat(), "lunar": bool(lunar)},
             )
+            for _, name, lunar in greeted
+        ],
+        day,
+    )
+    return [
+        Outgoing(
+            key=f"birthday:{member_id}:{day.isoformat()}",
+            recipient=MemberRecipient(member_id),
+            template=TEXT_TEMPLATE,
+            context={"text": text},
+            kind="birthday",
+            due_at=due,
         )
-    return messages
+        for (member_id, _, _), text in zip(greeted, texts, strict=True)
+    ]
 
 
 async def _holidays(day: date, due: datetime) -> list[Outgoing]:
@@ -231,9 +230,18 @@ async def _holidays(day: date, due: datetime) -> list[Outgoing]:
     if not festivals:
         return messages
     groups = await known_groups()
-    for holiday in festivals:
-        context = {"festival": holiday.name, "year": day.year, "date": day.isoformat()}
-        text = greeting_text(f"holiday_{holiday.slug}.j2", "notices/default_holiday.j2", **context)
+    texts = await greeting_texts(
+        [
+            Greeting(
+                f"holiday_{holiday.slug}.j2",
+                "notices/default_holiday.j2",
+                {"festival": holiday.name, "year": day.year, "date": day.isoformat()},
+            )
+            for holiday in festivals
+        ],
+        day,
+    )
+    for holiday, text in zip(festivals, texts, strict=True):
         for group in groups:
             messages.append(
                 Outgoing(

@@ -7,13 +7,16 @@ from bot.render import render
 from bot.services import activities, activity_listing, membership
 from bot.services.activity_form import ACTIVITY_TYPES, STEPS
 from bot.services.actors import require_staff, resolve
+from bot.services.groups import robot_names
 from bot.services.parsing import parse_number
 
 CONFIRM_WORDS = {"确认", "确定", "是"}
 
 
 def _prompt(step: int) -> str:
-    return render(STEPS[step].prompt, types=ACTIVITY_TYPES, step=step + 1, total=len(STEPS))
+    return render(
+        STEPS[step].prompt, types=ACTIVITY_TYPES, step=step + 1, total=len(STEPS), robots=robot_names()
+    )
 
 
 @router.command(

@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -6,7 +7,7 @@ from lunar_python import Lunar, LunarMonth
 from bot import clock as bot_clock
 from bot.delivery.recipients import GroupRecipient, MemberRecipient
 from bot.services import greetings
-from models import Member
+from models import Member, OutboxMessage, Role
 from scheduler import run_due
 from scheduler.jobs import Memory
 from tests import factories
@@ -123,56 +124,134 @@ async def test_holiday_greetings_go_to_every_known_group(db, clock, monkeypatch)
     assert "端午" in text_of(greeting)
 
 
-def test_staff_edited_greeting_renders_in_a_sandbox(tmp_path, monkeypatch):
+def _birthday(*, name: str = "王秀英", lunar: bool = False) -> greetings.Greeting:
+    context = {"name": name, "date": "2026-06-01", "lunar": lunar}
+    return greetings.Greeting("birthday.j2", "notices/default_birthday.j2", context)
+
+
+async def test_staff_edited_greeting_renders_in_a_sandbox(db, tmp_path, monkeypatch):
     configure(monkeypatch, greeting_template_dir=str(tmp_path), greeting_max_chars=60)
-    (tmp_path / "birthday.j2").write_text("亲爱的{{ name }}：生日快乐！", encoding="utf-8")
-    text = greetings.greeting_text(
-        "birthday.j2", "notices/default_birthday.j2", name="王秀英", date="", lunar=False
-    )
-    assert text == "亲爱的王秀英：生日快乐！"
     (tmp_path / "birthday.j2").write_text(
-        "{{ name }}{% for i in range(3) %}福{% endfor %}{{ '！' * 2 }}", "utf-8"
+        "亲爱的{{ name }}：{% if lunar %}农历{% endif %}生日快乐！"
+        "{% for i in range(3) %}福{% endfor %}{{ '！' * 2 }}{% set n = name|length %}{{ n }}",
+        encoding="utf-8",
     )
-    text = greetings.greeting_text(
-        "birthday.j2", "notices/default_birthday.j2", name="王秀英", date="", lunar=False
+    texts = await greetings.greeting_texts(
+        [_birthday(), _birthday(name="林建国", lunar=True)], date(2026, 6, 1)
     )
-    assert text == "王秀英福福福！！"
+    assert texts == ["亲爱的王秀英：生日快乐！福福福！！3", "亲爱的林建国：农历生日快乐！福福福！！3"]
+    assert not await OutboxMessage.exists()  # nothing to warn staff about
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        "{{ name.__class__.__mro__[1].__subclasses__() }}",
-        "{{ ''.__class__.__base__.__subclasses__() }}",
-        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-        "{% for x in range(3) %}{{ name.format_map }}{% endfor %}{{ lipsum.__globals__ }}",
-        "{{ unknown_variable }}",
-        "{% if %}broken",
-        "很长" * 100,
-        "{% for i in range(10**9) %}{% for j in range(10**9) %}{% endfor %}{% endfor %}",
-        "{{ 'x' * 10**9 }}",
-        "{{ (name * 100000)|length }}",
-        "{{ 2 ** 100000000 }}",
-        "{% for i in range(40) %}{{ name }}{{ name }}{{ name }}{% endfor %}",
-    ],
+NESTED_STRING_LOOPS = (
+    '{% for i in "x"*9999 %}{% for j in "x"*9999 %}{% for k in "x"*9999 %}{% endfor %}{% endfor %}'
+    "{% endfor %}"
 )
-def test_unsafe_broken_or_long_greetings_fall_back_to_the_default(tmp_path, monkeypatch, source):
-    configure(monkeypatch, greeting_template_dir=str(tmp_path), greeting_max_chars=60)
-    (tmp_path / "birthday.j2").write_text(source, encoding="utf-8")
-    text = greetings.greeting_text(
-        "birthday.j2", "notices/default_birthday.j2", name="王秀英", date="", lunar=False
+HOSTILE = [
+    "{{ name.__class__.__mro__[1].__subclasses__() }}",
+    "{{ ''.__class__.__base__.__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{% for x in range(3) %}{{ name.format_map }}{% endfor %}{{ lipsum.__globals__ }}",
+    "{{ unknown_variable }}",
+    "{% if %}broken",
+    "很长" * 100,
+    "{% for i in range(10**9) %}{% for j in range(10**9) %}{% endfor %}{% endfor %}",
+    "{{ 'x' * 10**9 }}",
+    "{{ (name * 100000)|length }}",
+    "{{ 2 ** 100000000 }}",
+    "{% for i in range(40) %}{{ name }}{{ name }}{{ name }}{% endfor %}",
+    NESTED_STRING_LOOPS,
+    "{{ self }}",
+    "{{ lipsum }}",
+    "{{ namespace }}",
+    "{{ name }}{{ name.upper }}",
+    "{{ name }}{{ [name] }}",
+    "{{ dict(a=1) }}",
+    '{% include "other.j2" %}',
+    '{% extends "other.j2" %}',
+    '{% import "other.j2" as o %}{{ name }}',
+    "{% macro m() %}{{ caller }}{% endmacro %}{{ m() }}",
+    "{{ joiner }}{{ varargs }}",
+    "{{ none }}",
+    "{{ name }}{{ range|string }}",
+    "{{ name }}{{ '' ~ name.upper }}",
+    "{{ name }}{{ [name.upper]|join }}",
+    "{{ name }}{{ '%s' % range }}",
+    "{{ name }}{% for c in name|map('upper') %}{{ loop|string }}{% endfor %}",
+    "{{ name }}{{ range|pprint }}{{ name|attr('upper') }}",
+]
+
+
+async def test_unsafe_broken_slow_or_long_greetings_fall_back_and_staff_are_told(db, tmp_path, monkeypatch):
+    """Every hostile file in one sweep, as the scheduler renders a day's greetings: the nested
+    string loops are stopped by the time limit, the rest refused; each gets the default text."""
+    configure(
+        monkeypatch, greeting_template_dir=str(tmp_path), greeting_max_chars=60, greeting_render_seconds=1
     )
-    assert text.startswith("王秀英委员：今天是您的生日")
-    assert "class" not in text and "uid=" not in text
+    staff = await factories.member("周文清", role=Role.STAFF, qq="20001")
+    (tmp_path / "other.j2").write_text("{{ name }}", encoding="utf-8")
+    wanted = []
+    for number, source in enumerate(HOSTILE):
+        (tmp_path / f"hostile_{number}.j2").write_text(source, encoding="utf-8")
+        context = {"name": "王秀英", "date": "2026-06-01", "lunar": False}
+        wanted.append(greetings.Greeting(f"hostile_{number}.j2", "notices/default_birthday.j2", context))
+    texts = await greetings.greeting_texts(wanted, date(2026, 6, 1))
+    for source, text in zip(HOSTILE, texts, strict=True):
+        assert text.startswith("王秀英委员：今天是您的生日"), (source, text)
+        assert "class" not in text and "uid=" not in text and "object at" not in text
+    told = {r.dedupe_key: text_of(r) for r in await OutboxMessage.filter(kind="greeting_problem")}
+    assert set(told) == {
+        f"greeting-problem:hostile_{n}.j2:2026-06-01:{staff.id}" for n in range(len(HOSTILE))
+    }
+    assert (
+        "渲染超过 1 秒，已中止"
+        in told[f"greeting-problem:hostile_{HOSTILE.index(NESTED_STRING_LOOPS)}.j2:2026-06-01:{staff.id}"]
+    )
+    self_problem = told[f"greeting-problem:hostile_{HOSTILE.index('{{ self }}')}.j2:2026-06-01:{staff.id}"]
+    assert "用了不认识的变量：self（可用：date、lunar、name）" in self_problem
 
 
-def test_default_greeting_files_render():
-    for holiday in greetings.HOLIDAYS:
-        text = greetings.greeting_text(
+async def test_a_stalling_greeting_leaves_the_event_loop_free_on_the_real_path(
+    db, clock, tmp_path, monkeypatch
+):
+    """The scheduler's sweep (as at start-up) with a birthday due and a greeting that would loop for
+    hours: other work on the event loop goes on meanwhile, and the member gets the default text."""
+    configure(monkeypatch, greeting_template_dir=str(tmp_path), greeting_render_seconds=1)
+    (tmp_path / "birthday.j2").write_text(NESTED_STRING_LOOPS, encoding="utf-8")
+    member = await factories.member("王秀英", qq="10001")
+    await Member.filter(id=member.id).update(birthday=date(1970, 6, 1))
+    await factories.member("周文清", role=Role.STAFF, qq="20001")
+    clock.set(await _at("2026-06-01T08:30"))
+    ticks = 0
+
+    async def other_work() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.02)
+            ticks += 1
+
+    ticker = asyncio.create_task(other_work())
+    try:
+        result = await run_due(clock())
+    finally:
+        ticker.cancel()
+    assert result.greetings == 1 and ticks >= 10  # the loop ran while the greeting was rendered
+    greeting = await row(f"birthday:{member.id}:2026-06-01")
+    assert text_of(greeting).startswith("王秀英委员：今天是您的生日")
+    assert await keys("greeting-problem:birthday.j2:2026-06-01:")
+
+
+async def test_the_shipped_greeting_files_render_as_written(db):
+    wanted = [
+        greetings.Greeting(
             f"holiday_{holiday.slug}.j2",
             "notices/default_holiday.j2",
-            festival=holiday.name,
-            year=2026,
-            date="",
+            {"festival": holiday.name, "year": 2026, "date": "2026-01-01"},
         )
-        assert text and "政协办公室" in text
+        for holiday in greetings.HOLIDAYS
+    ]
+    texts = await greetings.greeting_texts([*wanted, _birthday(lunar=True)], date(2026, 1, 1))
+    shipped = [(greetings.greeting_dir() / g.template).read_text(encoding="utf-8").strip() for g in wanted]
+    assert texts[:-1] == shipped  # the files themselves, not the defaults
+    assert texts[-1].startswith("王秀英委员：今天是您的农历生日！")
+    assert not await OutboxMessage.exists()
