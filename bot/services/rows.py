@@ -8,8 +8,8 @@ few values it shows. About five times faster than `values_list` for a year's rec
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from tortoise import connections
