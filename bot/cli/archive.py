@@ -13,7 +13,16 @@ from bot import clock
 from bot.cli.runner import CLI_ACTOR, input_file, output_file, run, working
 from bot.render import render
 from bot.sender import Sender
-from bot.services import audit, export, membership, policy, proposals, review_batch, rules
+from bot.services import (
+    audit,
+    commendation_export,
+    export,
+    membership,
+    policy,
+    proposals,
+    review_batch,
+    rules,
+)
 from bot.services.actors import Actor, find_member
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
@@ -82,23 +91,18 @@ def archive_member(
     run(lambda: export_member(member, _year(year), out))
 
 
-async def export_commendations(year: int, out: str, grades: list[str]) -> str:
+async def export_commendations(year: int, out: str) -> str:
     target = output_file(out)
     with working(f"正在生成 {year} 年度表彰名单"):
-        path, count = await export.commendations(year, target, grades)
+        path, count = await commendation_export.export(year, target)
     await audit.record(CLI_ACTOR, "commendations_export", f"year:{year}")
     return render("archive/cli_written.j2", path=str(path), count=count)
 
 
-def commendations(
-    out: Annotated[str, typer.Argument(help="output .xlsx")],
-    year: Year = None,
-    grade: Annotated[
-        list[str] | None, typer.Option(help="grade to list, may repeat (default: the top grade)")
-    ] = None,
-) -> None:
-    """Commendation list (表彰名单) from the grades."""
-    run(lambda: export_commendations(_year(year), out, grade or []))
+def commendations(out: Annotated[str, typer.Argument(help="output .xlsx")], year: Year = None) -> None:
+    """The year's confirmed commendations (表彰名单): a sheet for each body they are reported to
+    (the policy's recipients, e.g. 组织部 and 统战部) and one per 委员单位."""
+    run(lambda: export_commendations(_year(year), out))
 
 
 async def add_proposal(member: str, number: str, title: str, cosigners: str) -> str:

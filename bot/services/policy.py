@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.services.errors import ServiceError
+from bot.services.policy_commendation import CommendationCriteria, parse_commendation
 from bot.services.policy_counting import Counting, parse_counting
 from models import ActivityType, VisitType
 from models.assessment import ConsequenceKind
@@ -82,6 +83,7 @@ class Policy:
     records: dict[str, float]
     visits: dict[str, float]
     counting: Counting = field(default_factory=Counting)
+    commendation: CommendationCriteria = field(default_factory=CommendationCriteria)
     count_rules: list[CountRule] = field(default_factory=list)
     submission_rules: list[SubmissionRule] = field(default_factory=list)
     grading_method: str = "score"
@@ -330,6 +332,7 @@ def parse(text: str, source: str = "<policy>") -> Policy:
             check.table(data, "records", "visit"), tuple(v.value for v in VisitType), "records", "visit"
         ),
         counting=parse_counting(check, data),
+        commendation=parse_commendation(check, data),
     )
     _rules(check, data, policy)
     _grading(check, data, policy)
