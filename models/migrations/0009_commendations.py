@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_outbox_message_class')]
+    dependencies = [('models', '0008_reminder_condition')]
 
     initial = False
 
