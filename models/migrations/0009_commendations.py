@@ -29,6 +29,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Member',
             name='employer',
-            field=fields.CharField(default='', description='工作单位 (委员单位)', max_length=100),
+            field=fields.CharField(default='', db_default='', description='工作单位 (委员单位)', max_length=100),
         ),
     ]

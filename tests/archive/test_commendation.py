@@ -113,3 +113,21 @@ def test_commendation_criteria_are_policy():
         policy.parse(DEFAULT.replace("min_attendance_rate = 0.9", "min_attendance_rate = 90"), "t.toml")
     [problem] = error.value.problems
     assert (problem.code, problem.key) == ("bad_rate", "commendation.min_attendance_rate")
+
+
+async def test_roster_reads_the_employer_and_a_file_without_it_keeps_it(db, tmp_path):
+    from bot.services import roster
+
+    header = "姓名,性别,界别,专委会,手机,生日,角色"
+    with_employer = tmp_path / "a.csv"
+    with_employer.write_text(
+        f"{header},工作单位\n林建国,男,经济界,经济委,13900000002,,委员,区教育局\n", encoding="utf-8-sig"
+    )
+    without = tmp_path / "b.csv"
+    without.write_text(f"{header}\n林建国,男,经济界,经济委,13900000002,,委员\n", encoding="utf-8-sig")
+    assert (await roster.import_file(with_employer)).created == 1
+    assert (await Member.get(name="林建国")).employer == "区教育局"
+    again = await roster.import_file(without)
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert (await Member.get(name="林建国")).employer == "区教育局"
+    assert (await roster.export_rows())[1][-1] == "区教育局"

@@ -81,7 +81,16 @@ async def test_export_round_trip(db, tmp_path):
     sheet = load_workbook(out).active
     rows = [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == HEADER
-    assert rows[2] == ["陈晓梅", "女", "教育界", "提案委、文史委", "13900000003", "农历1972-08-15", "委员"]
+    assert rows[2] == [
+        "陈晓梅",
+        "女",
+        "教育界",
+        "提案委、文史委",
+        "13900000003",
+        "农历1972-08-15",
+        "委员",
+        "",
+    ]
     again = await roster.import_file(out)
     assert again.unchanged == 3
 
