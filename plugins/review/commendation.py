@@ -31,6 +31,7 @@ async def show_candidates(req: Request) -> str:
     staff=True,
     where=Where.PRIVATE,
 )
+@router.hint("提名", "推荐表彰", "评优提名", staff=True)
 async def nominate(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     return render("commendation/nominated.j2", o=await commendation.nominate(actor, req.args))
@@ -44,6 +45,7 @@ async def nominate(req: Request) -> str:
     staff=True,
     where=Where.PRIVATE,
 )
+@router.hint("表彰确认", "确定表彰", staff=True)
 async def confirm(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     return render("commendation/confirmed.j2", o=await commendation.confirm(actor, req.args))
