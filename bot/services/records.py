@@ -8,6 +8,7 @@ cannot log the same record twice on one day.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -108,16 +109,22 @@ class CapCounter:
         return self.used[key] <= self.policy.counting.cap(kind)
 
 
+def same_words(text: str) -> str:
+    """What makes two descriptions the same record: the words alone, without spacing, punctuation,
+    symbols (emoji), width or case (`作大会发言。` = `作 大会发言！` = `作大会发言👍`)."""
+    return "".join(char for char in fold(text).casefold() if unicodedata.category(char)[0] in "LN")
+
+
 async def _refuse_duplicate(
     member: Member, kind: RecordKind, description: str, on: date, visit_type: str = ""
 ) -> None:
-    """The same record (same kind, same words once folded) by one member on one day is refused."""
+    """The same record (same kind, the same words: `same_words`) by one member on one day is refused."""
     same_day = await Record.filter(
         member_id=member.id, kind=kind, visit_type=visit_type, occurred_on=on
     ).values_list("id", "description")
-    wanted = fold(description)
+    wanted = same_words(description)
     for record_id, text in same_day:
-        if fold(text) == wanted:
+        if same_words(text) == wanted:
             raise ServiceError(
                 "record/duplicate.j2", kind=RECORD_KIND_LABELS[kind], number=record_id, text=description
             )

@@ -9,7 +9,7 @@ A draft decided meanwhile by someone else is skipped and counted, never decided 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.services import review
@@ -64,6 +64,23 @@ class Selection:
     low: int | None = None
     high: int | None = None
     numbers: tuple[int, ...] = ()
+
+
+# A folded word that is part of naming drafts: numbers (`3`, `#3`, `3号`), a range or list written
+# without spaces (`3-12`, `3、5`), or a separator typed between spaces (`3 - 12`, `3 至 12`).
+_SELECTION_WORD = re.compile(r"(?:#?\d+号?|[-~—至到、,，;；])+")
+
+
+def selection_length(words: Sequence[str]) -> int:
+    """How many of the leading (folded) words name drafts: `全部`, or numbers, ranges and lists
+    however spaced (`3 - 12`, `3 5 8`, `3、 5`). The words after them are the command's own (公开,
+    a group, a reason)."""
+    if words and words[0] in EVERYTHING:
+        return 1
+    count = 0
+    while count < len(words) and _SELECTION_WORD.fullmatch(words[count]):
+        count += 1
+    return count
 
 
 def parse_selection(text: str) -> Selection | None:

@@ -84,14 +84,18 @@ async def confirm(req: Request) -> str | Ask:
     words = req.words
     if not words:
         raise ServiceError("review/confirm_usage.j2")
-    publish = len(words) > 1 and words[1] == "公开"
-    group = words[2] if publish and len(words) > 2 else ""
-    selection = review_batch.parse_selection(words[0])
+    named = max(review_batch.selection_length(words), 1)
+    chosen, rest = " ".join(words[:named]), words[named:]
+    publish = bool(rest) and rest[0] == "公开"
+    if (rest and not publish) or len(rest) > 2:  # never decide while dropping words unread
+        raise ServiceError("review/confirm_usage.j2")
+    group = rest[1] if len(rest) > 1 else ""
+    selection = review_batch.parse_selection(chosen)
     if selection is not None:
         if publish:
             review.publish_target(group)  # no group to publish to: refused before the preview
         return await _preview({"action": "confirm", "publish": publish, "group": group}, selection)
-    found = await review.confirm(actor, words[0], publish=publish, group=group)
+    found = await review.confirm(actor, chosen, publish=publish, group=group)
     return render("review/confirmed.j2", c=found, labels=CONSEQUENCE_LABELS)
 
 
@@ -106,11 +110,13 @@ async def confirm(req: Request) -> str | Ask:
 @router.hint("撤回处理", "不处理", "批量撤销", staff=True)
 async def dismiss(req: Request) -> str | Ask:
     actor = await require_staff(req.sender, private_only=True)
-    selection = review_batch.parse_selection(req.word(0))
-    reason = req.rest(1).strip()
+    named = max(review_batch.selection_length(req.words), 1)
+    chosen = " ".join(req.words[:named])
+    selection = review_batch.parse_selection(chosen)
+    reason = req.rest(named).strip()
     if selection is not None:
         if not reason:
             raise ServiceError("review/dismiss_needs_reason.j2")
         return await _preview({"action": "dismiss", "reason": reason}, selection)
-    found = await review.dismiss(actor, req.word(0), reason)
+    found = await review.dismiss(actor, chosen, reason)
     return render("review/dismissed.j2", c=found, labels=CONSEQUENCE_LABELS)
