@@ -39,7 +39,7 @@ CONSEQUENCE_STATUS_LABELS = {
 
 
 class RuleReminder(Model):
-    """A private reminder sent before a threshold, once per rule, member, year and count."""
+    """A private reminder sent before a threshold, once per rule, condition, member and year."""
 
     id = fields.IntField(primary_key=True)
     rule = fields.CharField(max_length=64)
@@ -48,12 +48,15 @@ class RuleReminder(Model):
     )
     member_id: int
     year = fields.IntField()
+    condition = fields.SmallIntField(
+        default=0, db_default=0, description="which condition of the rule (0 for one)"
+    )
     count = fields.IntField(description="the count that triggered it, 0 for date-based reminders")
     sent_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "rule_reminder"
-        unique_together = (("rule", "member", "year", "count"),)
+        unique_together = (("rule", "member", "year", "condition", "count"),)
 
 
 class Consequence(Model):

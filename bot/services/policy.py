@@ -15,14 +15,15 @@ from typing import Any
 from bot.config import PROJECT_ROOT, get_settings
 from bot.services.errors import ServiceError
 from bot.services.policy_counting import Counting, parse_counting
+from bot.services.policy_rules import CountRule, SubmissionRule, parse_rules
 from models import ActivityType, VisitType
-from models.assessment import ConsequenceKind
 
 ATTENDANCE_STATUSES = ("present", "late", "leave", "absent")
 REPORT_STATUSES = ("submitted", "accepted", "returned", "instructed")
 LEVELS = ("district", "city", "province", "national")
 RECORD_POINTS = ("proposal", "proposal_cosigned", "speech", "research", "opinion", "deed")
-COUNTED_STATUSES = ("absent", "leave")
+TOP_LEVEL_KEYS = ("attendance", "reports", "records", "proposals", "rules", "grading")
+GRADING_KEYS = ("method", "grades")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
@@ -41,29 +42,6 @@ class PolicyError(ServiceError):
         super().__init__("policy/problems.j2", path=path, problems=sorted(problems, key=lambda p: p.line))
         self.path = path
         self.problems: list[Problem] = self.context["problems"]
-
-
-@dataclass(frozen=True, slots=True)
-class CountRule:
-    id: str
-    consequence: ConsequenceKind
-    activity_type: ActivityType
-    status: str
-    threshold: int
-    warn_before: int
-
-    @property
-    def warn_at(self) -> int | None:
-        return self.threshold - self.warn_before if self.warn_before else None
-
-
-@dataclass(frozen=True, slots=True)
-class SubmissionRule:
-    id: str
-    consequence: ConsequenceKind
-    years: int
-    due: tuple[int, int]
-    warn_from: tuple[int, int] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +84,11 @@ class KeyLines:
 
     def __init__(self, text: str) -> None:
         self.lines: dict[tuple[Any, ...], int] = {}
-        counts: dict[tuple[str, ...], int] = {}
+        counts: dict[tuple[Any, ...], int] = {}
         header: tuple[Any, ...] = ()
         for number, line in enumerate(text.splitlines(), start=1):
             if match := self._ARRAY.match(line):
-                parts = self._split(match.group(1))
+                parts = self._resolve(self._split(match.group(1)), counts)
                 index = counts.get(parts, 0)
                 counts[parts] = index + 1
                 header = (*parts, index)
@@ -130,8 +108,8 @@ class KeyLines:
         return tuple(a or b or c for a, b, c in parts)
 
     @staticmethod
-    def _resolve(parts: tuple[str, ...], counts: dict[tuple[str, ...], int]) -> tuple[Any, ...]:
-        """A sub-table of an array of tables belongs to its latest element."""
+    def _resolve(parts: tuple[Any, ...], counts: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:
+        """A sub-table (or nested array) of an array of tables belongs to its latest element."""
         for cut in range(len(parts) - 1, 0, -1):
             if parts[:cut] in counts:
                 return (*parts[:cut], counts[parts[:cut]] - 1, *parts[cut:])
@@ -165,11 +143,18 @@ class _Checker:
             return {}
         return value
 
-    def points(self, table: dict[str, Any], names: tuple[str, ...], *path: Any) -> dict[str, float]:
-        result: dict[str, float] = {}
+    def known(self, table: dict[str, Any], allowed: tuple[str, ...], *path: Any) -> None:
+        """Every key of `table` must be one of `allowed`: a typo is an error, never ignored."""
         for key in table:
-            if key not in names and not isinstance(table[key], dict | list):
-                self.fail("unknown_key", *path, key, detail="、".join(names))
+            if key not in allowed:
+                self.fail("unknown_key", *path, key, detail="、".join(allowed))
+
+    def points(
+        self, table: dict[str, Any], names: tuple[str, ...], *path: Any, extra: tuple[str, ...] = ()
+    ) -> dict[str, float]:
+        """Numbers named `names`; `extra` are the other keys allowed beside them (sub-tables, lists)."""
+        result: dict[str, float] = {}
+        self.known(table, (*names, *extra), *path)
         for name in names:
             value = table.get(name)
             if value is None:
@@ -201,61 +186,6 @@ class _Checker:
         return int(match[1]), int(match[2])
 
 
-def _rules(check: _Checker, data: dict[str, Any], policy: Policy) -> None:
-    rules = data.get("rules", [])
-    if not isinstance(rules, list):
-        check.fail("not_table", "rules")
-        return
-    seen: set[str] = set()
-    for index, rule in enumerate(rules):
-        path = ("rules", index)
-        rule_id = rule.get("id")
-        if not isinstance(rule_id, str) or not re.fullmatch(r"[a-z0-9\-]{1,64}", rule_id):
-            check.fail("bad_rule_id", *path, "id", detail=repr(rule_id))
-            continue
-        if rule_id in seen:
-            check.fail("duplicate_rule", *path, "id", detail=rule_id)
-        seen.add(rule_id)
-        try:
-            consequence = ConsequenceKind(rule.get("consequence"))
-        except ValueError:
-            check.fail("bad_consequence", *path, "consequence", detail=repr(rule.get("consequence")))
-            continue
-        kind = rule.get("kind")
-        if kind == "count":
-            try:
-                activity_type = ActivityType(rule.get("activity_type"))
-            except ValueError:
-                check.fail(
-                    "bad_activity_type", *path, "activity_type", detail=repr(rule.get("activity_type"))
-                )
-                continue
-            status = rule.get("status")
-            if status not in COUNTED_STATUSES:
-                check.fail("bad_status", *path, "status", detail=repr(status))
-                continue
-            threshold = check.integer(rule, "threshold", 1, *path)
-            warn_before = check.integer(rule, "warn_before", 0, *path)
-            if warn_before >= threshold:
-                check.fail("warn_too_early", *path, "warn_before", detail=str(threshold))
-                continue
-            policy.count_rules.append(
-                CountRule(rule_id, consequence, activity_type, status, threshold, warn_before)
-            )
-        elif kind == "no_submission":
-            years = check.integer(rule, "years", 1, *path)
-            if years > 2:
-                check.fail("bad_years", *path, "years")
-            due = check.month_day(rule, "due", *path)
-            warn = check.month_day(rule, "warn_from", *path) if "warn_from" in rule else None
-            if due and warn and warn >= due:
-                check.fail("warn_after_due", *path, "warn_from")
-            if due:
-                policy.submission_rules.append(SubmissionRule(rule_id, consequence, years, due, warn))
-        else:
-            check.fail("bad_rule_kind", *path, "kind", detail=repr(kind))
-
-
 def _grading(check: _Checker, data: dict[str, Any], policy: Policy) -> None:
     grading = check.table(data, "grading")
     method = grading.get("method")
@@ -263,6 +193,7 @@ def _grading(check: _Checker, data: dict[str, Any], policy: Policy) -> None:
         check.fail("bad_method", "grading", "method", detail=repr(method))
         return
     policy.grading_method = method
+    check.known(grading, GRADING_KEYS, "grading")
     grades = grading.get("grades")
     if not isinstance(grades, list) or len(grades) < 2:
         check.fail("too_few_grades", "grading")
@@ -272,6 +203,7 @@ def _grading(check: _Checker, data: dict[str, Any], policy: Policy) -> None:
     total_share = 0.0
     for index, grade in enumerate(grades):
         path = ("grading", "grades", index)
+        check.known(grade, ("name", bound_key), *path)
         name = grade.get("name")
         if not isinstance(name, str) or not name.strip():
             check.fail("missing", *path, "name")
@@ -306,6 +238,7 @@ def parse(text: str, source: str = "<policy>") -> Policy:
         line = getattr(exc, "lineno", None) or (int(found[1]) if found else 1)
         raise PolicyError(source, [Problem(line, "syntax", detail=str(exc))]) from None
     check = _Checker(text)
+    check.known(data, TOP_LEVEL_KEYS)
     attendance_table = check.table(data, "attendance")
     attendance: dict[ActivityType, dict[str, float]] = {}
     for key in attendance_table:
@@ -323,15 +256,15 @@ def parse(text: str, source: str = "<policy>") -> Policy:
     policy = Policy(
         source=source,
         attendance=attendance,
-        reports=check.points(reports_table, REPORT_STATUSES, "reports"),
+        reports=check.points(reports_table, REPORT_STATUSES, "reports", extra=("adopted",)),
         adopted=check.points(check.table(data, "reports", "adopted"), LEVELS, "reports", "adopted"),
-        records=check.points(records_table, RECORD_POINTS, "records"),
+        records=check.points(records_table, RECORD_POINTS, "records", extra=("unconfirmed_cap", "visit")),
         visits=check.points(
             check.table(data, "records", "visit"), tuple(v.value for v in VisitType), "records", "visit"
         ),
         counting=parse_counting(check, data),
     )
-    _rules(check, data, policy)
+    policy.count_rules, policy.submission_rules = parse_rules(check, data)
     _grading(check, data, policy)
     if check.problems:
         raise PolicyError(source, check.problems)

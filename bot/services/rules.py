@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from loguru import logger
 from tortoise.exceptions import IntegrityError
@@ -25,7 +26,8 @@ from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
 from bot.services import membership, tallies
 from bot.services import policy as policies
-from bot.services.policy import CountRule, Policy, SubmissionRule
+from bot.services.policy import Policy
+from bot.services.policy_rules import Condition, CountRule, SubmissionRule
 from models import Consequence, ConsequenceStatus, RuleReminder
 from models.assessment import CONSEQUENCE_LABELS
 
@@ -37,8 +39,47 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """One condition of a count rule with the member's count."""
+
+    index: int
+    condition: Condition
+    count: int
+
+    @property
+    def activity_type(self) -> str:
+        return self.condition.activity_type.value
+
+    @property
+    def status(self) -> str:
+        return self.condition.status
+
+    @property
+    def threshold(self) -> int:
+        return self.condition.threshold
+
+    @property
+    def reached(self) -> bool:
+        return self.count >= self.condition.threshold
+
+    @property
+    def near(self) -> bool:
+        warn_at = self.condition.warn_at
+        return not self.reached and warn_at is not None and self.count >= warn_at
+
+    @property
+    def remaining(self) -> int:
+        return max(self.condition.threshold - self.count, 0)
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """Where a member stands against one rule."""
+    """Where a member stands against one rule.
+
+    `parts` (count rules): every condition with the member's count; `remind`: the indexes of the
+    conditions a reminder is about (not reached, at their warn point, and able to reach the rule).
+    `count` / `threshold` are the deciding condition's.
+    """
 
     member_id: int
     name: str
@@ -46,6 +87,57 @@ class Finding:
     count: int
     threshold: int
     reached: bool
+    parts: tuple[Part, ...] = ()
+    remind: tuple[int, ...] = ()
+
+    @property
+    def relevant(self) -> tuple[Part, ...]:
+        """The conditions worth showing: all of them for `all`; else the reached (or near) ones."""
+        if isinstance(self.rule, CountRule) and self.rule.combine == "all":
+            return self.parts
+        return tuple(p for p in self.parts if p.reached) if self.reached else self.parts_reminded
+
+    @property
+    def parts_reminded(self) -> tuple[Part, ...]:
+        return tuple(self.parts[i] for i in self.remind)
+
+
+def judge(rule: CountRule, counts: list[int]) -> tuple[bool, tuple[Part, ...], tuple[int, ...]]:
+    """Whether `counts` (one per condition) reach `rule`, and which conditions deserve a reminder.
+
+    `any`: one reached clause reaches the rule; every condition at its warn point is reminded.
+    `all`: every clause must be reached; a reminder only once each open clause is at its warn point.
+    (A clause is reached when one of its conditions is: conditions sharing a clause are 或.)
+    """
+    parts = tuple(Part(i, c, n) for i, (c, n) in enumerate(zip(rule.conditions, counts, strict=True)))
+    clauses = rule.clauses
+    clause_reached = [any(parts[i].reached for i in clause) for clause in clauses]
+    if rule.combine == "all":
+        reached = all(clause_reached)
+        open_clauses = [clause for clause, done in zip(clauses, clause_reached, strict=True) if not done]
+        all_near = all(any(parts[i].near for i in clause) for clause in open_clauses)
+        remind = tuple(i for c in open_clauses for i in c if parts[i].near) if all_near else ()
+    else:
+        reached = any(clause_reached)
+        remind = tuple(p.index for p in parts if p.near)
+    return reached, parts, () if reached else remind
+
+
+def _count_finding(member: dict[str, Any], rule: CountRule, counts: list[int]) -> Finding | None:
+    reached, parts, remind = judge(rule, counts)
+    if not reached and not remind:
+        return None
+    decisive = next(p for p in parts if p.reached) if reached else parts[remind[0]]
+    return Finding(
+        member["id"],
+        member["name"],
+        rule,
+        decisive.count,
+        decisive.condition.threshold,
+        reached,
+        parts,
+        remind,
+    )
 
 
 def _reached_date(year: int, month_day: tuple[int, int] | None, today: date) -> bool:
@@ -96,12 +188,9 @@ async def findings(
         mid = member["id"]
         tally = counts.get(mid)
         for rule in policy.count_rules:
-            count = tally[(rule.activity_type, rule.status)] if tally else 0
-            warn_at = rule.warn_at or rule.threshold
-            if count >= warn_at:
-                result.append(
-                    Finding(mid, member["name"], rule, count, rule.threshold, count >= rule.threshold)
-                )
+            numbers = [tally[(c.activity_type, c.status)] if tally else 0 for c in rule.conditions]
+            if finding := _count_finding(member, rule, numbers):
+                result.append(finding)
         for due_rule in due_rules:
             if this_year.get(mid, 0):
                 continue
@@ -112,21 +201,37 @@ async def findings(
     return result
 
 
-def _rule_context(rule: CountRule | SubmissionRule, year: int, count: int) -> dict[str, object]:
+def _part_context(part: Part) -> dict[str, object]:
+    return {
+        "activity_type": part.activity_type,
+        "status": part.status,
+        "count": part.count,
+        "threshold": part.threshold,
+        "remaining": part.remaining,
+        "reached": part.reached,
+    }
+
+
+def _rule_context(finding: Finding, year: int, remind: tuple[int, ...] = ()) -> dict[str, object]:
+    """What the reminder, the staff draft and the watchlist say about a finding."""
+    rule = finding.rule
     context: dict[str, object] = {
         "rule": rule.id,
         "year": year,
-        "count": count,
+        "count": finding.count,
         "consequence": rule.consequence.value,
         "consequence_label": CONSEQUENCE_LABELS[rule.consequence],
     }
     if isinstance(rule, CountRule):
+        reminded = [finding.parts[i] for i in remind]
         context |= {
             "kind": "count",
-            "activity_type": rule.activity_type.value,
-            "status": rule.status,
-            "threshold": rule.threshold,
-            "remaining": max(rule.threshold - count, 0),
+            "combine": rule.combine,
+            "threshold": finding.threshold,
+            "parts": [_part_context(p) for p in finding.parts],
+            # the reminder: what is still missing, and (for `all`) what is already reached
+            "missing": [_part_context(p) for p in reminded],
+            "reached_parts": [_part_context(p) for p in finding.parts if p.reached],
         }
     else:
         context |= {"kind": "no_submission", "years": rule.years, "due": f"{rule.due[0]}月{rule.due[1]}日"}
@@ -138,7 +243,7 @@ async def _staff_ids() -> list[int]:
 
 
 async def _draft(finding: Finding, year: int, staff: list[int]) -> Consequence | None:
-    context = _rule_context(finding.rule, year, finding.count)
+    context = _rule_context(finding, year)
     try:
         async with in_transaction():
             draft = await Consequence.create(
@@ -166,18 +271,26 @@ async def _draft(finding: Finding, year: int, staff: list[int]) -> Consequence |
     return draft
 
 
-async def _remind(finding: Finding, year: int) -> bool:
+async def _remind(finding: Finding, year: int, conditions: tuple[int, ...]) -> bool:
+    """One private message about `conditions` (each recorded once), or about a date-based rule."""
     key = f"rule-reminder:{finding.rule.id}:{finding.member_id}:{year}:{finding.count}"
+    if conditions:
+        key = f"rule-reminder:{finding.rule.id}:{finding.member_id}:{year}:{conditions[0]}:{finding.count}"
     try:
         async with in_transaction():
-            await RuleReminder.create(
-                rule=finding.rule.id, member_id=finding.member_id, year=year, count=finding.count
-            )
+            for condition in conditions or (0,):
+                await RuleReminder.create(
+                    rule=finding.rule.id,
+                    member_id=finding.member_id,
+                    year=year,
+                    condition=condition,
+                    count=finding.parts[condition].count if conditions else finding.count,
+                )
             await outbox.enqueue(
                 key=key,
                 recipient=MemberRecipient(member_id=finding.member_id),
                 template="rules/reminder.j2",
-                context=_rule_context(finding.rule, year, finding.count),
+                context=_rule_context(finding, year, conditions),
                 kind="rule_reminder",
             )
     except IntegrityError:
@@ -194,25 +307,36 @@ async def _evaluate(year: int, member_ids: list[int] | None, *, drafts_only: boo
         return outcome
     involved = sorted({f.member_id for f in found})
     drafted: set[tuple[str, int]] = set()
-    reminded: set[tuple[str, int]] = set()
+    reminded: set[tuple[str, int, int]] = set()
     for chunk in db.chunks(involved):
         drafted.update(
             await Consequence.filter(year=year, member_id__in=chunk).values_list("rule", "member_id")
         )
         reminded.update(
-            await RuleReminder.filter(year=year, member_id__in=chunk).values_list("rule", "member_id")
+            await RuleReminder.filter(year=year, member_id__in=chunk).values_list(
+                "rule", "member_id", "condition"
+            )
         )
     staff: list[int] | None = None
     for finding in found:
         key = (finding.rule.id, finding.member_id)
-        if finding.reached and key not in drafted:
+        if finding.reached:
+            if key in drafted:
+                continue
             staff = staff if staff is not None else await _staff_ids()
             draft = await _draft(finding, year, staff)
             if draft is not None:
                 outcome.drafts.append(draft)
-        elif drafts_only or finding.reached or key in reminded:
             continue
-        elif await _remind(finding, year):
+        if drafts_only:
+            continue
+        fresh = tuple(i for i in finding.remind if (*key, i) not in reminded)
+        if isinstance(finding.rule, SubmissionRule):
+            fresh = () if (*key, 0) in reminded else (0,)
+            conditions: tuple[int, ...] = ()
+        else:
+            conditions = fresh
+        if fresh and await _remind(finding, year, conditions):
             outcome.reminders.append(key)
     if outcome.drafts or outcome.reminders:
         logger.info("rules {}: {} reminders, {} drafts", year, len(outcome.reminders), len(outcome.drafts))

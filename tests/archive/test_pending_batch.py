@@ -22,7 +22,7 @@ async def drafts(count: int) -> list[int]:
     await Consequence.bulk_create(
         [
             Consequence(
-                rule="plenary-absence-criticism",
+                rule="absence-criticism",
                 kind=ConsequenceKind.CRITICISM,
                 member_id=mid,
                 year=2026,

@@ -109,7 +109,7 @@ async def test_ranking_and_member_archive_for_staff(app: App, db, clock):
 
 async def test_confirm_through_chat_sends_notice_only_to_member(app: App, db, clock):
     _staff, _a, b = await committee()
-    draft = await Consequence.get(member_id=b.id, rule="plenary-absence-criticism")
+    draft = await Consequence.get(member_id=b.id, rule="absence-criticism")
     await exchange(
         app,
         private(STAFF_QQ, f"确认处理 {draft.id}"),

@@ -31,19 +31,24 @@ def problems(text: str) -> list[policy.Problem]:
 def test_default_policy_encodes_the_seed_thresholds():
     loaded = policy.load_file(DEFAULT_PATH)
     rules = {r.id: r for r in loaded.count_rules}
-    assert (
-        rules["plenary-absence-criticism"].threshold,
-        rules["plenary-absence-criticism"].activity_type,
-    ) == (
-        1,
-        ActivityType.PLENARY,
-    )
-    assert rules["committee-absence-criticism"].threshold == 3
-    assert rules["plenary-absence-resign"].threshold == 2
-    assert (rules["plenary-leave-resign"].status, rules["plenary-leave-resign"].threshold) == ("leave", 3)
-    assert rules["committee-absence-resign"].consequence == ConsequenceKind.RESIGN
-    assert rules["committee-absence-resign"].threshold == 6
-    assert rules["committee-absence-resign"].warn_at == 5
+    criticism, resign = rules["absence-criticism"], rules["absence-resign"]
+    # "无故缺席1次全体会议和3次专委会活动": two clauses, either one alone (combine = "any")
+    assert criticism.consequence == ConsequenceKind.CRITICISM and criticism.combine == "any"
+    assert [(c.activity_type, c.status, c.threshold) for c in criticism.conditions] == [
+        (ActivityType.PLENARY, "absent", 1),
+        (ActivityType.COMMITTEE, "absent", 3),
+    ]
+    assert [c.warn_at for c in criticism.conditions] == [None, 2]
+    # "累计2次无故缺席或3次请假全体会议和累计6次无故缺席专委会活动": the 或 is one clause
+    assert resign.consequence == ConsequenceKind.RESIGN and resign.combine == "any"
+    assert [(c.activity_type, c.status, c.threshold, c.warn_at) for c in resign.conditions] == [
+        (ActivityType.PLENARY, "absent", 2, 1),
+        (ActivityType.PLENARY, "leave", 3, 2),
+        (ActivityType.COMMITTEE, "absent", 6, 5),
+    ]
+    assert resign.clauses == [[0, 1], [2]]
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert "无故缺席1次全体会议和3次专委会活动" in text  # the default says which reading it takes, and why
     assert [(r.years, r.consequence) for r in loaded.submission_rules] == [
         (1, ConsequenceKind.WRITTEN_NOTICE),
         (2, ConsequenceKind.RESIGN),
@@ -75,7 +80,7 @@ def test_wrong_values_report_the_line_of_their_key():
         ("bad_activity_type", line_of(text, 'activity_type = "专委会"')),
     }
     message = policy.PolicyError("test.toml", problems(text)).render()
-    assert f"第 {line_of(text, 'warn_before = 6')} 行（rules.4.warn_before）" in message
+    assert f"第 {line_of(text, 'warn_before = 6')} 行（rules.1.conditions.2.warn_before）" in message
     assert "提前提醒的次数必须小于阈值 6" in message
 
 
@@ -155,3 +160,63 @@ async def test_a_broken_policy_is_reported_not_crashed(db, clock, tmp_path, monk
     with pytest.raises(policy.PolicyError) as refusal:
         await archive.ranking(Actor(Sender("qq", "1"), staff), "")
     assert f"第 {line_of(broken, 'present = fünf')} 行：格式错误" in refusal.value.render()
+
+
+def test_unknown_keys_in_a_rule_in_grading_and_new_tables_are_errors():
+    """A typo such as `warn_form` must not pass as 格式正确 and silently switch a reminder off."""
+    text = (
+        DEFAULT.replace('warn_from = "10-01"', 'warn_form = "10-01"', 1)
+        .replace("threshold = 3\nwarn_before = 1", "threshold = 3\nwarn_befor = 1", 1)
+        .replace('combine = "any"', 'combin = "any"', 1)
+        .replace('[grading]\nmethod = "score"', '[grading]\nmethod = "score"\nround = 2')
+        .replace('name = "良好"', 'name = "良好"\nlabel = "B"')
+        .replace("[reports.adopted]", "[reports.adopt]\ncity = 1\n\n[reports.adopted]")
+        + '\n[gradings]\nmethod = "share"\n'
+    )
+    found = {(p.code, p.key, p.line) for p in problems(text)}
+    assert found == {
+        ("unknown_key", "rules.2.warn_form", line_of(text, "warn_form")),
+        ("unknown_key", "rules.0.conditions.1.warn_befor", line_of(text, "warn_befor = 1")),
+        ("unknown_key", "rules.0.combin", line_of(text, 'combin = "any"')),
+        ("unknown_key", "grading.round", line_of(text, "round = 2")),
+        ("unknown_key", "grading.grades.1.label", line_of(text, 'label = "B"')),
+        ("unknown_key", "reports.adopt", line_of(text, "[reports.adopt]")),
+        ("unknown_key", "gradings", line_of(text, "[gradings]")),
+    }
+    message = policy.PolicyError("test.toml", problems(text)).render()
+    assert f"第 {line_of(text, 'warn_form')} 行（rules.2.warn_form）：不认识的项目" in message
+
+
+def test_rule_combination_and_window_are_checked():
+    text = DEFAULT.replace('combine = "any"', 'combine = "both"', 1)
+    [problem] = problems(text)
+    assert (problem.code, problem.line) == ("bad_combine", line_of(text, 'combine = "both"'))
+    assert "any" in policy.PolicyError("t", [problem]).render()
+    inline_and_list = DEFAULT.replace(
+        'id = "absence-criticism"\nkind = "count"',
+        'id = "absence-criticism"\nkind = "count"\nthreshold = 2',
+        1,
+    )
+    [problem] = problems(inline_and_list)
+    assert (problem.code, problem.line) == (
+        "conditions_and_inline",
+        line_of(inline_and_list, "threshold = 2"),
+    )
+
+
+def test_a_rule_of_one_condition_is_written_inline():
+    text = (
+        DEFAULT[: DEFAULT.index("[[rules]]")]
+        + (
+            '[[rules]]\nid = "plenary-absence"\nkind = "count"\nactivity_type = "全体会议"\n'
+            'status = "absent"\nthreshold = 2\nwarn_before = 1\nconsequence = "resign"\n\n'
+        )
+        + DEFAULT[DEFAULT.index("[grading]") :]
+    )
+    [rule] = policy.parse(text).count_rules
+    assert (rule.id, rule.combine, len(rule.conditions), rule.conditions[0].warn_at) == (
+        "plenary-absence",
+        "any",
+        1,
+        1,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,27 +51,27 @@ async def test_attendance_rules_at_and_below_threshold(db, clock):
         await rules.evaluate_all(2026)
 
     assert await drafts() == {
-        ("plenary-absence-criticism", "P1", 2026),  # 1 unexcused plenary absence
-        ("plenary-absence-criticism", "P2", 2026),
-        ("plenary-absence-resign", "P2", 2026),  # 2 (P1 with 1 is just below)
-        ("plenary-leave-resign", "L3", 2026),  # 3 leaves (L2 with 2 is just below)
-        ("committee-absence-criticism", "C3", 2026),  # 3 (C2 with 2 is just below)
-        ("committee-absence-criticism", "C5", 2026),
-        ("committee-absence-criticism", "C6", 2026),
-        ("committee-absence-resign", "C6", 2026),  # 6 (C5 with 5 is just below)
+        ("absence-criticism", "P1", 2026),  # 1 unexcused plenary absence
+        ("absence-criticism", "P2", 2026),
+        ("absence-resign", "P2", 2026),  # 2 (P1 with 1 is just below)
+        ("absence-resign", "L3", 2026),  # 3 leaves (L2 with 2 is just below)
+        ("absence-criticism", "C3", 2026),  # 3 (C2 with 2 is just below)
+        ("absence-criticism", "C5", 2026),
+        ("absence-criticism", "C6", 2026),
+        ("absence-resign", "C6", 2026),  # 6 (C5 with 5 is just below)
     }
     # one reminder per rule and member, one step before the threshold
     assert await reminders() == {
-        ("plenary-absence-resign", "P1", 1),
-        ("plenary-absence-resign", "P2", 1),
-        ("plenary-leave-resign", "L2", 2),
-        ("plenary-leave-resign", "L3", 2),
-        ("committee-absence-criticism", "C2", 2),
-        ("committee-absence-criticism", "C3", 2),
-        ("committee-absence-criticism", "C5", 2),
-        ("committee-absence-criticism", "C6", 2),
-        ("committee-absence-resign", "C5", 5),
-        ("committee-absence-resign", "C6", 5),
+        ("absence-resign", "P1", 1),
+        ("absence-resign", "P2", 1),
+        ("absence-resign", "L2", 2),
+        ("absence-resign", "L3", 2),
+        ("absence-criticism", "C2", 2),
+        ("absence-criticism", "C3", 2),
+        ("absence-criticism", "C5", 2),
+        ("absence-criticism", "C6", 2),
+        ("absence-resign", "C5", 5),
+        ("absence-resign", "C6", 5),
     }
     # evaluating again (the nightly job) changes nothing: sent once, drafted once
     outcome = await rules.evaluate_all(2026)
@@ -78,7 +79,7 @@ async def test_attendance_rules_at_and_below_threshold(db, clock):
 
     rows = await OutboxMessage.all()
     assert all(recipients.load(r.recipient).type == "member" for r in rows)  # nothing to a group
-    p1 = await OutboxMessage.get(dedupe_key=f"rule-reminder:plenary-absence-resign:{m['P1'].id}:2026:1")
+    p1 = await OutboxMessage.get(dedupe_key=f"rule-reminder:absence-resign:{m['P1'].id}:2026:0:1")
     assert recipients.load(p1.recipient) == recipients.MemberRecipient(m["P1"].id)
     text = render(p1.template, **p1.context)
     assert "已缺席（未请假） 1 次" in text and "再缺席 1 次将被劝其辞去委员职务" in text
@@ -159,7 +160,7 @@ async def test_confirm_publish_and_dismiss(db, clock, settings):
     staff = await factories.member("值班员", role=Role.STAFF, qq="5000")
     other = await factories.member("P2")
     await helpers.hold(ActivityType.PLENARY, absent=[member, other])
-    first, second = await Consequence.filter(rule="plenary-absence-criticism").order_by("member_id")
+    first, second = await Consequence.filter(rule="absence-criticism").order_by("member_id")
     actor = Actor(Sender("qq", "5000"), staff)
 
     with pytest.raises(ServiceError) as no_group:
@@ -191,3 +192,88 @@ async def test_confirm_publish_and_dismiss(db, clock, settings):
         (f"member:{staff.id}", "consequence_publish", member.id),
         (f"member:{staff.id}", "consequence_dismiss", other.id),
     ]
+
+
+SPEECH_SCENARIO = {  # name: (plenary absences, plenary leaves, special-committee absences)
+    "P1": (1, 0, 0),
+    "P1C2": (1, 0, 2),
+    "P1C3": (1, 0, 3),
+    "C3": (0, 0, 3),
+    "P2C5": (2, 0, 5),
+    "P2C6": (2, 0, 6),
+    "L3C6": (0, 3, 6),
+}
+
+
+@pytest.fixture
+def reading(tmp_path, monkeypatch):
+    """Use the default policy with both count rules switched to `combine = <reading>`."""
+    from bot.config import reset_settings_cache
+
+    def use(combine: str) -> None:
+        text = Path("config/policy/default.toml").read_text(encoding="utf-8")
+        assert text.count('combine = "any"') == 2
+        (tmp_path / "default.toml").write_text(text.replace('combine = "any"', f'combine = "{combine}"'))
+        monkeypatch.setenv("POLICY_DIR", str(tmp_path))
+        reset_settings_cache()
+
+    return use
+
+
+@pytest.mark.parametrize(
+    ("combine", "criticised", "advised_to_resign"),
+    [
+        # 和 as "either case": one plenary absence alone, or three committee absences alone
+        ("any", {"P1", "P1C2", "P1C3", "C3", "P2C5", "P2C6", "L3C6"}, {"P2C5", "P2C6", "L3C6"}),
+        # 和 as "both": a plenary absence and three committee absences; (2 absences or 3 leaves) and 6
+        ("all", {"P1C3", "P2C5", "P2C6"}, {"P2C6", "L3C6"}),
+    ],
+)
+async def test_both_readings_of_the_speech(db, clock, reading, combine, criticised, advised_to_resign):
+    reading(combine)
+    await factories.member("值班员", role=Role.STAFF, qq="5000")
+    m = {name: await factories.member(name) for name in SPEECH_SCENARIO}
+    for n in range(3):
+        await helpers.hold(
+            ActivityType.PLENARY,
+            absent=[m[k] for k, (p, _, _) in SPEECH_SCENARIO.items() if n < p],
+            leave=[m[k] for k, (_, leaves, _) in SPEECH_SCENARIO.items() if n < leaves],
+            present=[m[k] for k, (p, leaves, _) in SPEECH_SCENARIO.items() if n >= p + leaves],
+        )
+        await rules.evaluate_all(2026)  # the night after each meeting
+    for n in range(6):
+        await helpers.hold(
+            ActivityType.COMMITTEE,
+            absent=[m[k] for k, (_, _, c) in SPEECH_SCENARIO.items() if n < c],
+            present=[m[k] for k, (_, _, c) in SPEECH_SCENARIO.items() if n >= c],
+        )
+        await rules.evaluate_all(2026)
+    found = await drafts()
+    assert {name for rule, name, _ in found if rule == "absence-criticism"} == criticised
+    assert {name for rule, name, _ in found if rule == "absence-resign"} == advised_to_resign
+    if combine == "any":
+        return
+    # `all`: a reminder only once the other clause is reached and this one is a step away
+    assert await reminders() == {
+        ("absence-criticism", "P1C2", 2),
+        ("absence-criticism", "P1C3", 2),
+        ("absence-criticism", "P2C5", 2),
+        ("absence-criticism", "P2C6", 2),
+        ("absence-resign", "P2C5", 5),
+        ("absence-resign", "P2C6", 5),
+        ("absence-resign", "L3C6", 5),
+    }
+    [reminder] = [
+        row
+        for row in await OutboxMessage.filter(kind="rule_reminder")
+        if recipients.load(row.recipient) == recipients.MemberRecipient(m["P1C2"].id)
+    ]
+    assert render(reminder.template, **reminder.context).splitlines()[1] == (
+        "您在 2026 年度全体会议中已缺席（未请假） 1 次，专委会活动中已缺席（未请假） 2 次。"
+        "按照委员履职管理规定，再缺席专委会活动 1 次将被通报批评。"
+    )
+    draft = await Consequence.get(rule="absence-criticism", member_id=m["P1C3"].id)
+    staff_note = await OutboxMessage.get(dedupe_key__startswith=f"consequence-draft:{draft.id}:")
+    assert "全体会议缺席 1/1 次，且专委会活动缺席 3/3 次，拟通报批评" in render(
+        staff_note.template, **staff_note.context
+    )

@@ -42,7 +42,7 @@ async def test_closing_an_activity_reminds_nobody_of_the_rules(app: App, db, clo
 
     # the absence reached 通报批评: staff get the draft at once; no member hears about any rule
     drafted = await Consequence.all().values_list("rule", "member_id")
-    assert drafted == [("plenary-absence-criticism", absent.id)]
+    assert drafted == [("absence-criticism", absent.id)]
     assert await _rule_rows() == [("consequence_draft", f"consequence-draft:1:{staff.id}")]
 
     # the nightly evaluation sends the reminders: the annual tasks to both, the next step to the absent
@@ -52,5 +52,5 @@ async def test_closing_an_activity_reminds_nobody_of_the_rules(app: App, db, clo
     assert reminders == {
         f"rule-reminder:no-submission-notice:{came.id}:2026:0",
         f"rule-reminder:no-submission-notice:{absent.id}:2026:0",
-        f"rule-reminder:plenary-absence-resign:{absent.id}:2026:1",
+        f"rule-reminder:absence-resign:{absent.id}:2026:0:1",
     }

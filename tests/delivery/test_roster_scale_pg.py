@@ -25,7 +25,7 @@ ROSTER = 40_000
 SENT, FAILED = 1_000, 4_000  # the rest of the batch is unreachable
 UNREACHABLE = ROSTER - SENT - FAILED
 FRESH = 3  # members whose rule findings are new tonight (the others were handled on earlier nights)
-CRITICISM, RESIGN = "plenary-absence-criticism", "plenary-absence-resign"  # config/policy/default.toml
+CRITICISM, RESIGN = "absence-criticism", "absence-resign"  # config/policy/default.toml
 
 
 async def _seed(url: str) -> tuple[list[int], int]:
