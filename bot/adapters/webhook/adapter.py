@@ -17,6 +17,7 @@ import contextlib
 import uuid
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from loguru import logger
@@ -35,38 +36,37 @@ from bot.adapters.webhook.intake import Intake
 PASSIVE_REPLY_BYTES = 2000  # a passive text reply holds 2048 bytes
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackRoute:
+    """Where a platform's callbacks arrive and how they are taken in."""
+
+    path: str
+    max_body: int  # larger bodies get 413 before they are read
+    window: float  # seconds from arrival to the answer at the latest
+    dedupe_days: int  # how long callback keys are kept
+    precheck: Precheck | None = None  # checks of the query before the body is read
+
+
 class CallbackAdapter(BaseAdapter):
     platform: ClassVar[str]  # the delivery platform late answers go out on
     route_name: ClassVar[str]  # prefix of the HTTP routes' names
     no_reply: ClassVar[Response]  # the answer when there is nothing to say
     bot: Bot
 
-    def __init__(
-        self,
-        driver: Driver,
-        *,
-        path: str,
-        max_body: int,
-        window: float,
-        dedupe_days: int,
-        precheck: Precheck | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, driver: Driver, route: CallbackRoute, /, **kwargs: Any) -> None:
         super().__init__(driver, **kwargs)
-        self.path = path
-        self.max_body = max_body
-        self.dedupe_days = dedupe_days
+        self.route = route
         self.intake = Intake(
-            self.platform, window=window, passive_bytes=PASSIVE_REPLY_BYTES, late=self.enqueue_text
+            self.platform, window=route.window, passive_bytes=PASSIVE_REPLY_BYTES, late=self.enqueue_text
         )
         if not isinstance(self.driver, ASGIMixin):
             raise RuntimeError(
                 f"the {self.get_name()} adapter needs a server driver (DRIVER=~fastapi+~aiohttp)"
             )
-        url = URL(path)
+        url = URL(route.path)
         self.setup_http_server(HTTPServerSetup(url, "GET", f"{self.route_name}_verify", self._handle_get))
         self.setup_http_server(HTTPServerSetup(url, "POST", f"{self.route_name}_message", self._handle_post))
-        install_body_limit(self.driver, path, max_body, precheck=precheck)
+        install_body_limit(self.driver, route.path, route.max_body, precheck=route.precheck)
         self.driver.on_startup(self._startup)
         self.on_ready(self._ready)
         self.driver.on_shutdown(self._shutdown)
@@ -95,7 +95,7 @@ class CallbackAdapter(BaseAdapter):
         self.bot_connect(self.bot)
 
     async def _ready(self) -> None:
-        self.intake.spawn(inbox.prune_forever(self.dedupe_days))
+        self.intake.spawn(inbox.prune_forever(self.route.dedupe_days))
 
     async def _shutdown(self) -> None:
         await self.intake.close()
@@ -108,7 +108,7 @@ class CallbackAdapter(BaseAdapter):
     def _body(self, request: Request) -> bytes:
         content = request.content
         body = content.encode() if isinstance(content, str) else bytes(content or b"")
-        if len(body) > self.max_body:
+        if len(body) > self.route.max_body:
             raise Refused(413, "payload too large")
         return body
 

@@ -22,7 +22,7 @@ from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 from wechatpy.replies import TextReply
 
 from bot import clock
-from bot.adapters.webhook.adapter import CallbackAdapter
+from bot.adapters.webhook.adapter import CallbackAdapter, CallbackRoute
 from bot.adapters.webhook.checks import safe_cdata
 from bot.adapters.webhook.event import CallbackEvent
 from bot.adapters.webhook.keys import dedupe_key
@@ -61,10 +61,12 @@ class Adapter(CallbackAdapter):
         self.bot = Bot(self, s.wechat_app_id or "wechat-oa")
         super().__init__(
             driver,
-            path=s.wechat_path,
-            max_body=s.wechat_max_body_bytes,
-            window=s.wechat_passive_reply_seconds,
-            dedupe_days=s.wechat_dedupe_days,
+            CallbackRoute(
+                path=s.wechat_path,
+                max_body=s.wechat_max_body_bytes,
+                window=s.wechat_passive_reply_seconds,
+                dedupe_days=s.wechat_dedupe_days,
+            ),
             **kwargs,
         )
 

@@ -28,7 +28,7 @@ from typing_extensions import override
 from wechatpy.replies import TextReply
 
 from bot import clock
-from bot.adapters.webhook.adapter import CallbackAdapter
+from bot.adapters.webhook.adapter import CallbackAdapter, CallbackRoute
 from bot.adapters.webhook.checks import Cipher, Refused, check_fresh, parse_xml, safe_cdata
 from bot.adapters.webhook.event import CallbackEvent
 from bot.adapters.webhook.keys import dedupe_key
@@ -62,11 +62,13 @@ class Adapter(CallbackAdapter):
         self.bot = Bot(self, f"wecom-{s.wecom_agent_id}")
         super().__init__(
             driver,
-            path=s.wecom_path,
-            max_body=s.wecom_max_body_bytes,
-            window=s.wecom_passive_reply_seconds,
-            dedupe_days=s.wechat_dedupe_days,
-            precheck=self._precheck,
+            CallbackRoute(
+                path=s.wecom_path,
+                max_body=s.wecom_max_body_bytes,
+                window=s.wecom_passive_reply_seconds,
+                dedupe_days=s.wechat_dedupe_days,
+                precheck=self._precheck,
+            ),
             **kwargs,
         )
 
