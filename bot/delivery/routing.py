@@ -57,9 +57,6 @@ async def bound_accounts(member_ids: Sequence[int]) -> dict[int, dict[str, str]]
     return bound
 
 
-
-
-
 def _member_routes(accounts: dict[str, str], order: Sequence[str], registered: Container[str]) -> list[Route]:
     return [
         Route(platform, False, accounts[platform])
