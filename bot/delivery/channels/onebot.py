@@ -80,6 +80,10 @@ class OneBotChannel:
     def available(self) -> bool:
         return self._bot() is not None
 
+    def account(self) -> str:
+        bot = self._bot()
+        return bot.self_id if bot is not None else ""
+
     async def _call(self, action: str, /, **params: object) -> SendResult:
         bot = self._bot()
         if bot is None:
