@@ -26,23 +26,25 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from loguru import logger
 
 from bot import clock
 from bot.config import get_settings
-from bot.delivery import channels, quiet, sending, store, trail
-from bot.delivery.channels.base import limits_of
+from bot.delivery import channels, outbox, quiet, senders, sending, store, trail
+from bot.delivery.channels.base import account_of, limits_of
 from bot.delivery.classes import CLASSES, URGENT_CLASSES, LaneQueue
-from bot.delivery.lanes import DailyCap, Item, Lane
+from bot.delivery.lanes import DailyCap, Item, Lane, MonthlyCap
 from bot.delivery.pacing import Monotonic, Pacer, Sleep
-from bot.delivery.routing import is_private, routes_for
+from bot.delivery.routing import is_private, routes_for, urgent_sms
 from bot.delivery.store import Job
 from models import MessageClass, OutboxStatus
 
 BatchHook = Callable[[str], Awaitable[object]]
+CapHook = Callable[[str, str, datetime], Awaitable[object]]
 _batch_hooks: list[BatchHook] = []
+_cap_hooks: list[CapHook] = []
 _wake = asyncio.Event()
 
 
@@ -55,6 +57,21 @@ def on_batch_finished(hook: BatchHook) -> None:
     """Call `hook(batch)` when the last open row of a broadcast batch reaches a final state."""
     if hook not in _batch_hooks:
         _batch_hooks.append(hook)
+
+
+def on_cap_reached(hook: CapHook) -> None:
+    """Call `hook(platform, reason, until)` when a channel's daily cap or monthly budget holds rows
+    back ("daily cap" / "monthly budget"; `until`: when they go again)."""
+    if hook not in _cap_hooks:
+        _cap_hooks.append(hook)
+
+
+async def _capped(platform: str, reason: str, until: datetime) -> None:
+    for hook in list(_cap_hooks):
+        try:
+            await hook(platform, reason, until)
+        except Exception:
+            logger.exception("cap hook failed for {} ({})", platform, reason)
 
 
 class Dispatcher:
@@ -70,8 +87,10 @@ class Dispatcher:
         self._sleep, self._monotonic, self._rand = sleep, monotonic, rand
         self.lanes: dict[str, Lane] = {}
         self._caps: dict[str, DailyCap] = {}
+        self._monthly: dict[str, MonthlyCap] = {}
         self._touched: set[str] = set()
         self._recovered_at = float("-inf")
+        self.senders = senders.this_process()
 
     # -- lanes ---------------------------------------------------------------------------------
     def lane(self, key: str) -> Lane:
@@ -82,9 +101,35 @@ class Dispatcher:
             pace = limits.group if kind == "group" else limits.private
             pacer = Pacer(pace, sleep=self._sleep, monotonic=self._monotonic, rand=self._rand)
             cap = self._caps.setdefault(platform, DailyCap(platform, self._monotonic))
-            found = Lane(key, platform, limits, pacer, cap, self.owner, self._done)
+            monthly = self._monthly.setdefault(platform, MonthlyCap(platform, self._monotonic))
+            found = Lane(
+                key, platform, limits, pacer, cap, self.owner, self._done, monthly, _capped, self.may_send
+            )
             self.lanes[key] = found
         return found
+
+    def may_send(self, platform: str) -> bool:
+        """This process is connected to the platform and no other process sends for it (`senders`)."""
+        channel = channels.get(platform)
+        if channel is None or not channel.available():
+            return False
+        return self.senders.holds(platform) or platform not in self.senders.up
+
+    async def claimable_platforms(self) -> list[str]:
+        """Campaign for the accounts this process can send with; the platforms whose rows it claims:
+        those it sends for, rows not planned yet (''), and platforms nobody sends for now (a member's
+        next channel may reach them, or nothing does and they are reported unreachable)."""
+        wanted = {name: account_of(ch) for name, ch in channels.registered().items() if ch.available()}
+        await self.senders.refresh(wanted)
+        for platform in self.senders.take_gained():  # taken over: pace from now, count the day again
+            for lane in self.lanes.values():
+                if lane.platform == platform:
+                    lane.pacer.hold_off()
+            for caps in (self._caps, self._monthly):
+                if platform in caps:
+                    caps[platform].forget()
+        known = set(channels.registered()) | set(get_settings().delivery_order)
+        return sorted(set(self.senders.held) | {""} | (known - self.senders.up))
 
     def _done(self, jobs: Sequence[Job]) -> None:
         self._touched.update(job.batch for job in jobs if job.batch)
@@ -105,17 +150,22 @@ class Dispatcher:
         self, limit: int, classes: Sequence[MessageClass] = CLASSES
     ) -> tuple[int, dict[str, list[Item]]]:
         """Claim due rows and settle those that are not to be sent now. Returns (claimed, per lane)."""
+        platforms = await self.claimable_platforms()
         now = await clock.shared_now()
-        jobs = await store.claim(self.owner, now, limit, classes)
+        jobs = await store.claim(self.owner, now, limit, classes, platforms)
         if not jobs:
             return 0, {}
         routes = await routes_for(jobs)
+        extra = urgent_sms(jobs, routes)  # urgent: SMS as well as the chat channel
+        if extra:
+            await outbox.enqueue_many(extra)
         settings = get_settings()
         quiet_end = quiet.quiet_until(now)
         unreachable: list[int] = []
         refused: list[tuple[Job, str]] = []  # every channel the member has refused this message
         offline: list[int] = []
         held: list[int] = []
+        elsewhere: dict[str, list[int]] = {}  # platform -> rows for the process that sends on it
         per_lane: dict[str, list[Item]] = {}
         for job in jobs:
             candidates = routes[job.id]
@@ -128,11 +178,14 @@ class Dispatcher:
             if quiet_end is not None and quiet.holds(private=is_private(job), urgent=job.urgent):
                 held.append(job.id)
                 continue
-            live = [r for r in candidates if (ch := channels.get(r.platform)) is not None and ch.available()]
-            if not live:
+            up = [r for r in candidates if self.may_send(r.platform) or r.platform in self.senders.up]
+            if up and not self.may_send(up[0].platform):
+                elsewhere.setdefault(up[0].platform, []).append(job.id)
+                continue
+            if not up:
                 offline.append(job.id)
                 continue
-            per_lane.setdefault(live[0].lane, []).append((job, live))
+            per_lane.setdefault(up[0].lane, []).append((job, up))
         await store.finish(
             self.owner,
             unreachable,
@@ -147,6 +200,8 @@ class Dispatcher:
         if offline:
             delay = timedelta(seconds=settings.delivery_offline_retry_seconds)
             await store.release(self.owner, offline, now + delay, "channel offline")
+        for platform, ids in elsewhere.items():
+            await store.hand_off(self.owner, ids, platform)
         lost = set(unreachable) | {job.id for job, _ in refused}
         self._done([job for job in jobs if job.id in lost])
         return len(jobs), per_lane
@@ -165,6 +220,13 @@ class Dispatcher:
 
     async def dispatch_once(self, limit: int | None = None) -> int:
         """Claim up to `limit` due rows and take each to a final (or later) state now."""
+        self.senders.enter()
+        try:
+            return await self._dispatch_once(limit)
+        finally:
+            await self.senders.leave()
+
+    async def _dispatch_once(self, limit: int | None = None) -> int:
         await self.recover()
         claimed, per_lane = await self.claim_and_plan(limit or get_settings().delivery_claim_batch)
         if per_lane:
@@ -177,11 +239,15 @@ class Dispatcher:
     async def drain(self, max_rounds: int = 10_000) -> int:
         """Dispatch until nothing is due (tests and benchmarks). Returns rows handled."""
         total = 0
-        for _ in range(max_rounds):
-            handled = await self.dispatch_once()
-            if not handled:
-                break
-            total += handled
+        self.senders.enter()
+        try:
+            for _ in range(max_rounds):
+                handled = await self.dispatch_once()
+                if not handled:
+                    break
+                total += handled
+        finally:
+            await self.senders.leave()
         return total
 
     # -- service loop --------------------------------------------------------------------------
@@ -223,6 +289,7 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         interval = get_settings().dispatch_interval_seconds
+        self.senders.enter()
         try:
             while True:
                 claimed = 0
@@ -243,6 +310,8 @@ class Dispatcher:
                     await asyncio.wait_for(_wake.wait(), timeout=interval)
         finally:
             await self.stop()
+            with contextlib.suppress(Exception):
+                await self.senders.leave()
 
     async def stop(self) -> None:
         tasks = [lane.task for lane in self.lanes.values() if lane.task is not None]

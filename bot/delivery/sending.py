@@ -16,7 +16,9 @@ from bot.delivery import channels, trail
 from bot.delivery.channels.base import (
     NEEDS_FALLBACK,
     NO_FALLBACK,
+    UNREACHABLE_CODES,
     FallbackChannel,
+    MessageChannel,
     OutgoingText,
     SendOutcome,
     SendResult,
@@ -27,6 +29,7 @@ from bot.delivery.store import Job, finish
 from models import OutboxStatus
 
 _IN_FLIGHT = (OutboxStatus.SENDING, OutboxStatus.UNKNOWN)  # unknown: a lease ran out meanwhile
+HAND_OFF = "hand_off"  # refused here; the member's next channel is another process's
 
 
 @dataclass(slots=True)
@@ -37,11 +40,19 @@ class Outcome:
     route: list[trail.Step] | None = None  # kept on the row when it says more than `platform`
 
 
-async def _call(route: Route, text: str) -> SendResult:
+def _outgoing(job: Job, text: str) -> OutgoingText:
+    return OutgoingText(
+        text=text, template=job.template, context=job.context, kind=job.kind, outbox_id=job.id
+    )
+
+
+async def _call(route: Route, job: Job, text: str) -> SendResult:
     channel = channels.get(route.platform)
     if channel is None:
         return SendResult(SendOutcome.REJECTED, f"channel {route.platform} not registered", "no_channel")
     try:
+        if not route.group and isinstance(channel, MessageChannel):
+            return await channel.send_message(route.address, _outgoing(job, text))
         if route.group:
             return await channel.send_to_group(route.address, text)
         return await channel.send_to_account(route.address, text)
@@ -54,23 +65,27 @@ async def _fallback(route: Route, job: Job, text: str) -> SendResult | None:
     channel = channels.get(route.platform)
     if route.group or not isinstance(channel, FallbackChannel):
         return None
-    message = OutgoingText(
-        text=text, template=job.template, context=job.context, kind=job.kind, outbox_id=job.id
-    )
     try:
-        return await channel.send_fallback(route.address, message)
+        return await channel.send_fallback(route.address, _outgoing(job, text))
     except Exception as exc:
         logger.exception("channel {} raised in its fallback", route.platform)
         return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}", "error")
 
 
-async def deliver(job: Job, routes: Sequence[Route], text: str) -> Outcome:
+async def deliver(
+    job: Job, routes: Sequence[Route], text: str, may_send: Callable[[str], bool] = lambda platform: True
+) -> Outcome:
     """Try the routes in order. A channel that needs another way gets its fallback first; a member's
-    message refused by a channel (fallback included) moves on to their next bound channel."""
+    message refused by a channel (fallback included) moves on to their next bound channel, handed
+    to the process that sends on it when that is not this one (`HAND_OFF`)."""
     steps: list[trail.Step] = list(job.route or [])
     last: Outcome | None = None
     for route in routes:
-        result = await _call(route, text)
+        if last is not None and not may_send(route.platform):
+            reason = f"handed to the process that sends on {route.platform}"
+            last = Outcome(job, route.platform, SendResult(SendOutcome.RETRYABLE, reason, HAND_OFF))
+            break
+        result = await _call(route, job, text)
         steps.append(trail.step(route.platform, result, "text"))
         if result.outcome == SendOutcome.REJECTED and result.code in NEEDS_FALLBACK:
             fallback = await _fallback(route, job, text)
@@ -108,6 +123,21 @@ async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict
         result = item.result
         detail = result.detail[:255]
         attempts = item.job.attempts + 1
+        if result.code == HAND_OFF:  # pending again, due now, for the process that sends there
+            await finish(
+                owner,
+                [item.job.id],
+                from_states=_IN_FLIGHT,
+                status=OutboxStatus.PENDING,
+                claimed_by="",
+                claimed_at=None,
+                platform=item.platform,
+                due_at=now,
+                last_error=detail,
+                route=item.route,
+            )
+            counts[OutboxStatus.PENDING] += 1
+            continue
         if result.outcome == SendOutcome.SENT:
             status = OutboxStatus.SENT
         elif result.outcome == SendOutcome.UNKNOWN:
@@ -127,6 +157,8 @@ async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict
             )
             counts[OutboxStatus.PENDING] += 1
             continue
+        elif result.code in UNREACHABLE_CODES and isinstance(item.job.recipient, MemberRecipient):
+            status = OutboxStatus.UNREACHABLE  # the number or account does not reach them: staff are told
         else:
             status = OutboxStatus.FAILED
         route_key = json.dumps(item.route, ensure_ascii=False, sort_keys=True) if item.route else ""

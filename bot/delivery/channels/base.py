@@ -5,10 +5,15 @@ The contract between the dispatcher and a channel
 A channel is registered under its platform name (`channels.register`). It declares:
 
 - `platform` and `max_length`;
+- optionally `account()`: the platform account it sends with now (QQ: the connected bot's number).
+  One process at a time sends for an account (`bot.delivery.senders`); its pace and cap are that
+  process's;
 - `limits` (`ChannelLimits`): the pause between two group messages and between two private messages
   (each plus a random jitter), a daily cap for the platform account, and `inflight`: how many rows the
   dispatcher may hand over before it records their outcome (1 for a paced real platform, so that a
-  crash leaves at most one row whose fate is unknown). A channel without `limits` gets the defaults.
+  crash leaves at most one row whose fate is unknown), and `monthly_cap` (a budget, e.g. SMS). A
+  channel without `limits` gets the defaults. Rows over a cap wait for the next day (month), and
+  staff are told once (`bot.delivery.dispatcher.on_cap_reached`).
 
 `send_to_account` / `send_to_group` return a `SendResult`:
 
@@ -47,10 +52,12 @@ import nonebot
 B = TypeVar("B")
 
 # Reason codes a channel may put in SendResult.code (the WeChat API client's ErrorKind values).
+INVALID_ADDRESS = "invalid_number"  # the address itself is wrong (an SMS number): unreachable there
 WINDOW_CLOSED = "window_closed"  # free-form messages not allowed now: use the fallback or next channel
 WINDOW_QUOTA = "window_quota"  # the free-form messages allowed in this window are used up: the same
 NO_FALLBACK = "no_fallback"  # the fallback hook has nothing for this kind of message
 ACCOUNT_INVALID = "account_invalid"  # the platform knows no such account: the member is not reachable there
+UNREACHABLE_CODES = frozenset({INVALID_ADDRESS, ACCOUNT_INVALID})  # the last channel's: row unreachable
 NEEDS_FALLBACK = frozenset({WINDOW_CLOSED, WINDOW_QUOTA})
 FALLBACK_CODES = NEEDS_FALLBACK | {NO_FALLBACK}
 
@@ -83,6 +90,7 @@ class ChannelLimits:
     group: Pace = field(default_factory=Pace)
     private: Pace = field(default_factory=Pace)
     daily_cap: int = 0  # messages per local day for the platform account; 0 = no cap
+    monthly_cap: int | None = None  # messages per calendar month (a budget); None = no cap
     inflight: int = 1  # rows handed over before their outcomes are recorded
 
 
@@ -114,12 +122,27 @@ class Channel(Protocol):
 
 
 @runtime_checkable
+class MessageChannel(Protocol):
+    """A channel that needs more than the text (SMS: the template for the notice's kind and its
+    data): the dispatcher hands it the whole message for a private route instead of the text."""
+
+    async def send_message(self, account_id: str, message: OutgoingText) -> SendResult: ...
+
+
+@runtime_checkable
 class FallbackChannel(Protocol):
     async def send_fallback(self, account_id: str, message: OutgoingText) -> SendResult: ...
 
 
 def limits_of(channel: object) -> ChannelLimits:
     return getattr(channel, "limits", None) or DEFAULT_LIMITS
+
+
+def account_of(channel: object) -> str:
+    """The platform account a channel sends with right now (a channel with several accounts, or
+    one that can tell, defines `account()`; '' is "the platform's one account")."""
+    account = getattr(channel, "account", None)
+    return str(account()) if callable(account) else ""
 
 
 def connected_bot(bot_class: type[B]) -> B | None:
