@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_reminder_condition')]
+    dependencies = [('models', '0010_outbox_platform')]
 
     initial = False
 
@@ -29,6 +29,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Member',
             name='employer',
-            field=fields.CharField(default='', db_default='', description='工作单位 (委员单位)', max_length=100),
+            field=fields.CharField(default='', description='工作单位 (委员单位)', db_default='', max_length=100),
         ),
     ]
