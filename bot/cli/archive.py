@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 
 from bot import clock
-from bot.cli.runner import CLI_ACTOR, input_file, output_file, run, working
+from bot.cli.runner import (
+    CLI_ACTOR,
+    ROW_NUMBER_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    input_file,
+    output_file,
+    run,
+    working,
+)
 from bot.render import render
 from bot.sender import Sender
 from bot.services import (
@@ -34,7 +43,7 @@ archive_app = typer.Typer(help="performance archive exports", no_args_is_help=Tr
 proposal_app = typer.Typer(help="record proposals", no_args_is_help=True)
 rules_app = typer.Typer(help="the committee's rules", no_args_is_help=True)
 
-Year = Annotated[int | None, typer.Option(help="the year (default: this year)")]
+Year = Annotated[int | None, typer.Option(min=YEAR_MIN, max=YEAR_MAX, help="the year (default: this year)")]
 
 
 def _year(year: int | None) -> int:
@@ -173,7 +182,9 @@ async def list_pending(page: int) -> str:
 
 
 @rules_app.command("pending")
-def rules_pending(page: Annotated[int, typer.Option(min=1, help="page of 20")] = 1) -> None:
+def rules_pending(
+    page: Annotated[int, typer.Option(min=1, max=ROW_NUMBER_MAX, help="page of 20")] = 1,
+) -> None:
     """Drafted consequences waiting for staff: the total and one page."""
     run(lambda: list_pending(page))
 
@@ -238,7 +249,7 @@ def audit_log(
     ] = None,
     actor: Annotated[str, typer.Option(help="e.g. member:3 or cli")] = "",
     action: Annotated[str, typer.Option(help="e.g. archive_export")] = "",
-    limit: Annotated[int, typer.Option(min=1, help="most entries shown")] = 200,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="most entries shown")] = 200,
 ) -> None:
     """Read the audit log of staff actions on personal data (who, when, what; never the data)."""
     day = since.date().isoformat() if since else None

@@ -286,7 +286,7 @@ def parse(text: str, source: str = "<policy>") -> Policy:
 def load_file(path: str | Path) -> Policy:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad saves UTF-8 with a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(str(path), [Problem(0, "unreadable", detail=str(exc))]) from None
     return parse(text, str(path))

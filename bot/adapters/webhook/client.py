@@ -16,7 +16,7 @@ import asyncio
 import json
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import aiohttp
 from loguru import logger
@@ -25,8 +25,17 @@ from bot import clock
 from models import WechatToken
 
 
+def errcode_of(data: dict[str, Any]) -> int:
+    """The answer's errcode (0: success); one that is not a number counts as -1 (busy)."""
+    try:
+        return int(data.get("errcode") or 0)
+    except (TypeError, ValueError):
+        return -1
+
+
 class ApiClient(ABC):
     label = "api"  # how log lines name this client
+    token_errors: ClassVar[frozenset[int]]  # errcodes that mean "this token is refused"
 
     def __init__(self, *, base_url: str, timeout: float = 10.0, refresh_margin: int = 300) -> None:
         self.base_url = base_url.rstrip("/")
@@ -46,6 +55,10 @@ class ApiClient(ABC):
     @abstractmethod
     async def _fetch_token(self) -> tuple[str, int]:
         """A fresh token from the platform and its lifetime in seconds (raises `not_sent` errors)."""
+
+    @abstractmethod
+    def refused(self, errcode: int, errmsg: str) -> Exception:
+        """The classified error for a call the platform answered with `errcode`."""
 
     @abstractmethod
     def not_sent(self, detail: str) -> Exception:
@@ -138,3 +151,16 @@ class ApiClient(ABC):
                 return row.token
             self._token = None
             return await self._renew()
+
+    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST `payload` to `path` with the token; on a token error refresh once and retry once."""
+        token = await self.access_token()
+        data = await self.request("POST", path, {"access_token": token}, payload)
+        if errcode_of(data) in self.token_errors:
+            logger.info("{}: token refused ({}), refreshing once", self.label, data.get("errcode"))
+            token = await self.refresh_after_rejection(token)
+            data = await self.request("POST", path, {"access_token": token}, payload)
+        errcode = errcode_of(data)
+        if errcode:
+            raise self.refused(errcode, str(data.get("errmsg", "")))
+        return data

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from loguru import logger
-
 from bot.adapters.webhook.client import ApiClient
 
 TOKEN_ERRORS = {40001, 42001, 40014}
@@ -71,6 +69,7 @@ class QrTicket:
 
 class WechatApi(ApiClient):
     label = "wechat"
+    token_errors = frozenset(TOKEN_ERRORS)
 
     def __init__(
         self,
@@ -92,6 +91,9 @@ class WechatApi(ApiClient):
     @property
     def token_owner(self) -> str:
         return self.app_id
+
+    def refused(self, errcode: int, errmsg: str) -> Exception:
+        return classify(errcode, errmsg)
 
     def not_sent(self, detail: str) -> WechatApiError:
         return WechatApiError(ErrorKind.NOT_SENT, None, detail)
@@ -118,19 +120,6 @@ class WechatApi(ApiClient):
         return str(data["access_token"]), int(data.get("expires_in", 7200))
 
     # --- calls -----------------------------------------------------------------------------------
-
-    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST `payload` to `path` with the access token; refresh once and retry once on a token error."""
-        token = await self.access_token()
-        data = await self.request("POST", path, {"access_token": token}, payload)
-        if int(data.get("errcode") or 0) in TOKEN_ERRORS:
-            logger.info("wechat: token refused ({}), refreshing once", data.get("errcode"))
-            token = await self.refresh_after_rejection(token)
-            data = await self.request("POST", path, {"access_token": token}, payload)
-        errcode = int(data.get("errcode") or 0)
-        if errcode:
-            raise classify(errcode, str(data.get("errmsg", "")))
-        return data
 
     async def send_text(self, openid: str, text: str) -> None:
         """Customer-service text message (only within 48 hours of the member's last message)."""

@@ -14,11 +14,8 @@ never appears in a log line, an error or an outbox row; errors name the robot, n
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
-from loguru import logger
-
-from bot.adapters.webhook.client import ApiClient
+from bot.adapters.webhook.client import ApiClient, errcode_of
 
 TOKEN_ERRORS = frozenset({40014, 42001})
 
@@ -72,15 +69,9 @@ def classify(errcode: int, errmsg: str = "") -> WecomApiError:
     return WecomApiError(ERRCODE_KINDS.get(errcode, ErrorKind.OTHER), errcode, errmsg)
 
 
-def _errcode(data: dict[str, Any]) -> int:
-    try:
-        return int(data.get("errcode") or 0)
-    except (TypeError, ValueError):
-        return -1
-
-
 class WecomApi(ApiClient):
     label = "wecom"
+    token_errors = frozenset(TOKEN_ERRORS)
 
     def __init__(
         self,
@@ -106,6 +97,9 @@ class WecomApi(ApiClient):
     def token_owner(self) -> str:
         return f"wecom:{self.corp_id}:{self.agent_id}"[:64]
 
+    def refused(self, errcode: int, errmsg: str) -> Exception:
+        return classify(errcode, errmsg)
+
     def not_sent(self, detail: str) -> WecomApiError:
         return WecomApiError(ErrorKind.NOT_SENT, None, detail)
 
@@ -119,26 +113,13 @@ class WecomApi(ApiClient):
             data = await self.request("GET", "cgi-bin/gettoken", params)
         except WecomApiError as exc:  # no message went out: a later try may succeed
             raise WecomApiError(ErrorKind.NOT_SENT, exc.errcode, f"token fetch failed: {exc}") from None
-        errcode = _errcode(data)
+        errcode = errcode_of(data)
         if errcode or not data.get("access_token"):
             error = classify(errcode, str(data.get("errmsg", "")))
             raise WecomApiError(ErrorKind.NOT_SENT, error.errcode, f"token fetch refused: {error}")
         return str(data["access_token"]), int(data.get("expires_in", 7200))
 
     # --- calls -----------------------------------------------------------------------------------
-
-    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST `payload` to `path` with the token; on a token error refresh once and retry once."""
-        token = await self.access_token()
-        data = await self.request("POST", path, {"access_token": token}, payload)
-        if _errcode(data) in TOKEN_ERRORS:
-            logger.info("wecom: token refused ({}), refreshing once", data.get("errcode"))
-            token = await self.refresh_after_rejection(token)
-            data = await self.request("POST", path, {"access_token": token}, payload)
-        errcode = _errcode(data)
-        if errcode:
-            raise classify(errcode, str(data.get("errmsg", "")))
-        return data
 
     async def send_text(self, user_id: str, text: str) -> str:
         """An app text message to one member (UserID); returns the platform's msgid."""
@@ -158,7 +139,7 @@ class WecomApi(ApiClient):
             data = await self.request("POST", "cgi-bin/webhook/send", {"key": key}, payload)
         except WecomApiError as exc:
             raise WecomApiError(exc.kind, exc.errcode, exc.errmsg, where=f"robot {robot}") from None
-        errcode = _errcode(data)
+        errcode = errcode_of(data)
         if errcode:
             errmsg = str(data.get("errmsg", "")).replace(key, "<key>")
             error = classify(errcode, errmsg)
