@@ -4,7 +4,7 @@ from models.outbox import OutboxStatus
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_outbox_platform')]
+    dependencies = [('models', '0011_commendations')]
 
     initial = False
 
