@@ -15,6 +15,7 @@ from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import MessageClass, OutboxMessage, OutboxStatus
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitQuestion, VisitType
+from models.term import Term
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "ReportStatus",
     "Role",
     "RuleReminder",
+    "Term",
     "VisitQuestion",
     "VisitType",
     "WechatInbound",
