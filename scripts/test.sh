@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Run the guard rails and the test suite (sets up .venv on first use). Extra arguments go to pytest.
+# The whole run is cut at TEST_TIMEOUT seconds (40 minutes): generous for a loaded machine, and far
+# inside any CI limit; a single hung test fails long before, after 180 s (pytest-timeout).
 #   bash scripts/test.sh --fast   the quick loop: no end-to-end processes, no PostgreSQL, nothing slow
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +18,4 @@ if [ "${1:-}" = "--fast" ]; then
   shift
   set -- -m "not e2e and not postgres and not slow" "$@"
 fi
-exec timeout "${TEST_TIMEOUT:-900}" .venv/bin/python -m pytest -q "$@"
+exec timeout "${TEST_TIMEOUT:-2400}" .venv/bin/python -m pytest -q "$@"
