@@ -10,6 +10,7 @@ from models.assessment import (
 )
 from models.binding import BindingAttempt, BindingCode, BindingLog
 from models.console import ConsoleLogin, ConsoleSession
+from models.correction import AttendanceCorrection
 from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import MessageClass, OutboxMessage, OutboxStatus
@@ -22,6 +23,7 @@ __all__ = [
     "Activity",
     "ActivityType",
     "Attendance",
+    "AttendanceCorrection",
     "AttendanceStatus",
     "Audience",
     "AuditEntry",

@@ -1,4 +1,4 @@
-"""`term set|list`: the committee's terms (届), which rules counted over the term start from."""
+"""`term set|list`: the committee's terms (届); `correct-attendance`: a closed activity's attendance."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from bot import clock
 from bot.cli.archive import OPERATOR
 from bot.cli.runner import UsageProblem, error_line, run
 from bot.render import render
-from bot.services import terms
+from bot.services import corrections, terms
+from models.assessment import CONSEQUENCE_LABELS
 
 term_app = typer.Typer(help="the committee's terms (届): five years each", no_args_is_help=True)
 
@@ -49,5 +50,23 @@ def term_list() -> None:
     run(list_terms)
 
 
+async def correct_attendance(number: int, member: str, status: str, reason: str) -> str:
+    corrected = await corrections.correct(OPERATOR, number, member, status, reason)
+    return render("correction/done.j2", c=corrected, labels=CONSEQUENCE_LABELS)
+
+
+def correct(
+    number: Annotated[int, typer.Argument(help="activity number (closed)")],
+    member: Annotated[str, typer.Argument(help="name, phone or #roster number")],
+    status: Annotated[
+        str, typer.Argument(help="出席 / 迟到 / 请假 / 缺席 (or present / late / leave / absent)")
+    ],
+    reason: Annotated[str, typer.Option(help="why, e.g. 已补办请假手续 (required, audited)")],
+) -> None:
+    """Correct a member's attendance after the activity closed; the rules are evaluated again."""
+    run(lambda: correct_attendance(number, member, status, reason))
+
+
 def mount(app: typer.Typer) -> None:
     app.add_typer(term_app, name="term")
+    app.command("correct-attendance")(correct)

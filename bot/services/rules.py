@@ -271,6 +271,11 @@ async def evaluate_all(year: int | None = None) -> Outcome:
     return await _evaluate(year or clock.today().year, None)
 
 
+async def after_correction(member_id: int, year: int) -> Outcome:
+    """A corrected attendance: draft for staff what it reaches for this member; remind nobody."""
+    return await _evaluate(year, [member_id], drafts_only=True)
+
+
 async def after_activity_closed(activity_id: int, year: int) -> Outcome:
     """Hook for `activities.close`: draft, for staff, what the members the activity expected reached
     by its absences and leaves. Reminders are the nightly evaluation's alone.
