@@ -16,7 +16,7 @@ from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import MessageClass, OutboxMessage, OutboxStatus
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitQuestion, VisitType
-from models.term import Term
+from models.term import HistoryYear, Term
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "ConsequenceStatus",
     "ConsoleLogin",
     "ConsoleSession",
+    "HistoryYear",
     "Identity",
     "LeaveRequest",
     "LeaveStatus",

@@ -18,3 +18,19 @@ class Term(Model):
 
     class Meta:
         table = "term"
+
+
+class HistoryYear(Model):
+    """A kind of record (提案, 社情民意 …) entered for a whole earlier year from the office's files,
+    so that the year counts as recorded (the two-year rule of a committee that starts mid-term)."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=16)
+    year = fields.IntField()
+    rows = fields.IntField(default=0)
+    imported_by = fields.CharField(max_length=64, default="")
+    imported_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "history_year"
+        unique_together = (("kind", "year"),)

@@ -9,9 +9,9 @@ import typer
 
 from bot import clock
 from bot.cli.archive import OPERATOR
-from bot.cli.runner import UsageProblem, error_line, run
+from bot.cli.runner import UsageProblem, error_line, input_file, run
 from bot.render import render
-from bot.services import corrections, terms
+from bot.services import corrections, history, terms
 from models.assessment import CONSEQUENCE_LABELS
 
 term_app = typer.Typer(help="the committee's terms (届): five years each", no_args_is_help=True)
@@ -67,6 +67,47 @@ def correct(
     run(lambda: correct_attendance(number, member, status, reason))
 
 
+history_app = typer.Typer(help="records of earlier years, with their real dates", no_args_is_help=True)
+KINDS_HELP = "提案 社情民意 会议发言 调研报告 意见建议 走访 好事实事 考勤"
+
+
+async def import_history(kind: str, file: str) -> str:
+    imported = await history.import_file(OPERATOR, kind, input_file(file))
+    return render("history/imported.j2", r=imported)
+
+
+@history_app.command("import")
+def history_import(
+    kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
+    file: Annotated[str, typer.Argument(help=".xlsx or .csv, one kind per sheet (columns: see README)")],
+) -> None:
+    """Validate every row, then enter all of them or none (every bad row with its line)."""
+    run(lambda: import_history(kind, file))
+
+
+async def add_history(kind: str, cells: list[str]) -> str:
+    row: dict[str, str] = {}
+    for cell in cells:
+        column, equals, value = cell.partition("=")
+        if not equals:
+            raise UsageProblem(error_line("bad_cell", value=cell))
+        row[column.strip()] = value
+    imported = await history.import_rows(OPERATOR, history.kind_of(kind), [row])
+    return render("history/imported.j2", r=imported)
+
+
+@history_app.command("add")
+def history_add(
+    kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
+    cells: Annotated[
+        list[str], typer.Argument(help="the sheet's columns, e.g. 姓名=张三 日期=2024-05-01 标题=…")
+    ],
+) -> None:
+    """Enter one record of an earlier year through the same checks as the sheet."""
+    run(lambda: add_history(kind, cells))
+
+
 def mount(app: typer.Typer) -> None:
     app.add_typer(term_app, name="term")
+    app.add_typer(history_app, name="history")
     app.command("correct-attendance")(correct)

@@ -25,7 +25,7 @@ from bot import clock, db
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
-from bot.services import membership, tallies, terms
+from bot.services import history, membership, tallies, terms
 from bot.services import policy as policies
 from bot.services.policy import Policy
 from bot.services.policy_rules import CountRule, SubmissionRule
@@ -47,17 +47,18 @@ def _reached_date(year: int, month_day: tuple[int, int] | None, today: date) -> 
     return today.year > year or (today.year == year and (today.month, today.day) >= month_day)
 
 
-async def _previous_findings(year: int, rules: list[SubmissionRule]) -> set[int]:
-    """Members with a (not dismissed) no-submission finding for the year before."""
+async def _previous_findings(year: int, rules: list[SubmissionRule], *, dismissed: bool = False) -> set[int]:
+    """Members with a (not dismissed; with `dismissed`, a dismissed) no-submission finding for the
+    year before."""
     one_year = [r.id for r in rules if r.years == 1]
     if not one_year:
         return set()
-    ids = (
-        await Consequence.filter(year=year - 1, rule__in=one_year)
-        .exclude(status=ConsequenceStatus.DISMISSED)
-        .values_list("member_id", flat=True)
-    )
-    return set(ids)
+    query = Consequence.filter(year=year - 1, rule__in=one_year)
+    if dismissed:
+        query = query.filter(status=ConsequenceStatus.DISMISSED)
+    else:
+        query = query.exclude(status=ConsequenceStatus.DISMISSED)
+    return set(await query.values_list("member_id", flat=True))
 
 
 async def term_tally(term: TermSpan, year: int, ids: list[int] | None) -> tallies.AttendanceTally:
@@ -95,6 +96,9 @@ async def findings(
     needs_last = any(r.years == 2 for r in due_rules)
     last_year = await tallies.submissions(year - 1, ids, co_signers=co_signers) if needs_last else {}
     previous = await _previous_findings(year, policy.submission_rules) if needs_last else set()
+    # a year before the bot counts as recorded when its 提案 and 社情民意 were entered as history
+    covered = needs_last and await history.covered_years(year - 1)
+    dismissed = await _previous_findings(year, policy.submission_rules, dismissed=True) if covered else set()
     result: list[Finding] = []
     for member in members:
         mid = member["id"]
@@ -105,7 +109,8 @@ async def findings(
         for due_rule in due_rules:
             if this_year.get(mid, 0):
                 continue
-            if due_rule.years == 2 and (last_year.get(mid, 0) or mid not in previous):
+            recorded = mid in previous or (covered and mid not in dismissed)
+            if due_rule.years == 2 and (last_year.get(mid, 0) or not recorded):
                 continue
             reached = _reached_date(year, due_rule.due, today)
             result.append(Finding(mid, member["name"], due_rule, 0, 0, reached))
