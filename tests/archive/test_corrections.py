@@ -152,3 +152,17 @@ async def test_the_web_console_corrects_through_the_same_service(db, clock):
     assert not await Consequence.filter(id=draft.id).exists()
     audit = await AuditEntry.filter(action="attendance_correct").values_list("actor", "target_member_id")
     assert list(audit) == [(f"member:{staff.id}", member.id)]  # one entry, as from chat
+
+
+async def test_dismissing_an_attendance_draft_says_how_to_stop_the_absence_counting(app: App, db, clock):
+    await factories.member("值班员", role=Role.STAFF, qq=STAFF_QQ)
+    member = await factories.member("林建国")
+    await helpers.hold(ActivityType.PLENARY, absent=[member])
+    [draft] = await Consequence.all()
+    await exchange(
+        app,
+        (
+            private_event(STAFF_QQ, f"撤销 {draft.id} 已补办请假手续"),
+            ReplyWith("已撤销处理", "所涉缺席仍计入后续处理", "更正考勤 活动编号 林建国 请假 原因"),
+        ),
+    )
