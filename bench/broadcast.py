@@ -2,6 +2,7 @@
 
     python bench/broadcast.py              # 10,000 recipients, SQLite file, then PostgreSQL
     python bench/broadcast.py -n 2000 --backend sqlite
+    python bench/broadcast.py --sms 300     # also the SMS channel's overhead (bench/sms_channel.py)
 
 Prints, per backend: the enqueue time, the dispatch throughput, the throughput of calling the fake
 channel directly (the baseline, measured in the same run), the outbox overhead per message, and the
@@ -87,7 +88,7 @@ async def seed_members(n: int) -> list[int]:
     return ids
 
 
-async def run(label: str, url: str, n: int) -> None:
+async def run(label: str, url: str, n: int, sms: int = 0) -> None:
     await db.connect(url)
     try:
         ids = await seed_members(n)
@@ -143,6 +144,10 @@ async def run(label: str, url: str, n: int) -> None:
         print(f"peak RSS              {peak_before:8.1f} MB before, {peak_mb():.1f} MB after dispatch")
         print(f"RSS per 1,000 sent    {growth} MB")
         print(f"RSS first/last        {samples[0]:8.1f} MB / {samples[-1]:.1f} MB")
+        if sms:
+            from bench.sms_channel import run_sms
+
+            await run_sms(label, sms)
     finally:
         channels.clear()
         await db.disconnect()
@@ -174,15 +179,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10_000, help="recipients (default 10,000)")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--sms", type=int, default=0, help="also time N SMS against the fake provider")
     args = parser.parse_args()
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
-            await run("sqlite (file)", f"sqlite://{Path(folder) / 'bench.sqlite3'}", args.n)
+            await run("sqlite (file)", f"sqlite://{Path(folder) / 'bench.sqlite3'}", args.n, args.sms)
     if args.backend in ("postgres", "both"):
         url = await postgres_database()
         if url:
             try:
-                await run("postgres", url, args.n)
+                await run("postgres", url, args.n, args.sms)
             finally:
                 await drop_postgres(url)
 

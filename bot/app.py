@@ -31,6 +31,8 @@ def check_settings(settings: Settings) -> None:
         )
     if settings.enable_wechat:
         check_wechat_settings(settings)
+    if settings.sms_provider:
+        check_sms_settings(settings)
     if settings.enable_wecom:
         check_wecom_settings(settings)
     if settings.enable_wecom_robots and not settings.wecom_robots:
@@ -52,6 +54,19 @@ def check_wechat_settings(settings: Settings) -> None:
         raise ConfigurationError("WECHAT_AES_KEY must be the 43-character EncodingAESKey in this mode")
 
 
+def check_sms_settings(settings: Settings) -> None:
+    needed = {
+        "SMS_ACCESS_KEY_ID": settings.sms_access_key_id,
+        "SMS_ACCESS_KEY_SECRET": settings.sms_access_key_secret,
+        "SMS_SIGN_NAME": settings.sms_sign_name,
+    }
+    if settings.sms_provider == "tencent":
+        needed["SMS_APP_ID"] = settings.sms_app_id
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise ConfigurationError(f"SMS_PROVIDER={settings.sms_provider} needs {', '.join(missing)}")
+
+
 def check_wecom_settings(settings: Settings) -> None:
     from bot.adapters.webhook.checks import valid_aes_key
 
@@ -64,8 +79,9 @@ def check_wecom_settings(settings: Settings) -> None:
 
 
 def serves_http(settings: Settings) -> bool:
-    """Whether a channel needs the HTTP server (OneBot's WebSocket, a webhook)."""
-    return settings.enable_onebot or settings.enable_wechat or settings.enable_wecom
+    """Whether a channel needs the HTTP server (OneBot's WebSocket, a webhook, SMS receipts)."""
+    chat = settings.enable_onebot or settings.enable_wechat or settings.enable_wecom
+    return chat or bool(settings.sms_provider)
 
 
 def nonebot_options(settings: Settings) -> dict[str, Any]:
@@ -118,6 +134,10 @@ def register_adapters(settings: Settings) -> None:
         from bot.delivery.channels.wecom_robot import WecomRobotChannel
 
         channels.register(WecomRobotChannel())
+    if settings.sms_provider:
+        from bot.delivery.channels.sms import SmsChannel
+
+        channels.register(SmsChannel())
 
 
 def plugin_modules(plugin_dir: Path = PLUGIN_DIR) -> list[str]:
@@ -163,6 +183,16 @@ def install_console(settings: Settings) -> None:
     from bot import console
 
     console.install(nonebot.get_app())
+
+
+def install_sms_receipts(settings: Settings) -> None:
+    """The SMS provider's delivery-receipt endpoint on the driver's FastAPI app (when SMS is on)."""
+    driver = nonebot.get_driver()
+    if not settings.sms_provider or "fastapi" not in driver.type.split("+"):
+        return
+    from bot.adapters import sms_receipts
+
+    sms_receipts.install(nonebot.get_app(), driver)
 
 
 def install_hooks() -> None:

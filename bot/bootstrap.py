@@ -29,6 +29,9 @@ async def startup() -> None:
         from bot.services.delivery_report import notify_unreachable
 
         dispatcher.on_batch_finished(notify_unreachable)
+    from bot.services.delivery_report import notify_capped
+
+    dispatcher.on_cap_reached(notify_capped)
     _tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
 
 

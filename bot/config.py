@@ -36,6 +36,7 @@ from bot.setting_types import (
     JsonMapping,
     JsonStrings,
     LogLevel,
+    SmsTemplates,
     TimeZoneName,
     UrlPath,
 )
@@ -159,6 +160,48 @@ class Settings(BaseSettings):
         3.5, ge=3.1, description="Pause between two robot messages (more than 3 s: a robot takes 20 a minute)"
     )
 
+    # SMS (短信): one provider's SDK, for members with no chat channel and as an extra route when urgent
+    sms_provider: Literal["", "tencent", "aliyun"] = Field(
+        "", description="SMS provider: tencent (腾讯云短信) or aliyun (阿里云短信服务); empty: no SMS"
+    )
+    sms_access_key_id: str = secret(
+        "Tencent Cloud SecretId or Alibaba Cloud AccessKey ID (a sub-account allowed to send SMS only)",
+        needed_with="sms_provider",
+    )
+    sms_access_key_secret: str = secret(
+        "Tencent Cloud SecretKey or Alibaba Cloud AccessKey Secret", needed_with="sms_provider"
+    )
+    sms_app_id: str = Field("", description="Tencent Cloud SmsSdkAppId (短信应用 SDK AppID); not for aliyun")
+    sms_sign_name: str = Field("", description="The approved SMS signature (签名), e.g. 某某区政协")
+    sms_region: str = Field("ap-guangzhou", description="Tencent Cloud region of the SMS API")
+    sms_api_base: str = Field(
+        "", description="Provider API address (empty: https://sms.tencentcloudapi.com or https://dysmsapi.aliyuncs.com)"
+    )
+    sms_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one SMS API call")
+    sms_templates: SmsTemplates = Field(
+        default_factory=dict,
+        description="JSON object: notice kind → approved template id and its parameters (jinja2 over the "
+        'notice), e.g. {"birthday": {"template": "1234567", "params": {"name": "{{ name }}"}}}',
+    )
+    sms_param_max_chars: int = Field(
+        35, ge=1, description="A template parameter is cut to this many characters (the providers' limit)"
+    )
+    sms_interval_seconds: float = Field(0.2, ge=0, description="Pause between two SMS")
+    sms_daily_cap: int = Field(200, ge=0, description="Most SMS sent per local day (0: no cap)")
+    sms_monthly_budget_yuan: float = Field(
+        50.0, ge=0, description="Most yuan spent on SMS per calendar month (0: no budget)"
+    )
+    sms_price_yuan: float = Field(
+        0.045, gt=0, description="Price of one SMS (one billed segment of 70 characters) in yuan"
+    )
+    sms_receipt_token: str = secret(
+        "Secret in the receipt URL given to the provider: https://<host>/sms/receipt?token=<token>",
+        needed_with="sms_provider",
+    )
+    sms_receipt_max_body_bytes: int = Field(
+        262144, ge=1024, description="Larger SMS receipt bodies get HTTP 413"
+    )
+
     binding_code_ttl_minutes: int = Field(30, ge=1, description="Lifetime of a one-time binding code")
     binding_max_failures: int = Field(5, ge=1, description="Wrong codes an account may try before lock")
     binding_lock_minutes: int = Field(30, ge=1, description="How long an account stays locked")
@@ -177,8 +220,8 @@ class Settings(BaseSettings):
     )
 
     delivery_order: JsonStrings = Field(
-        default_factory=lambda: ["qq", "wecom", "wechat", "console"],
-        description="JSON list: which bound channel reaches a member first",
+        default_factory=lambda: ["qq", "wecom", "wechat", "console", "sms"],
+        description="JSON list: which bound channel reaches a member first (sms: the roster phone)",
     )
     delivery_max_attempts: int = Field(5, ge=1, description="Tries before a message is failed")
     delivery_retry_base_seconds: float = Field(30.0, gt=0, description="First retry delay, doubled each try")
@@ -366,6 +409,8 @@ def production_problems(settings: Settings) -> list[str]:
         lines.append("WECHAT_ENCODING_MODE='plain' is refused when PRODUCTION=true: use safe")
     if settings.enable_wechat and not settings.wechat_api_base.startswith("https://"):
         lines.append(f"WECHAT_API_BASE={settings.wechat_api_base!r}: PRODUCTION=true requires https://")
+    if settings.sms_provider and settings.sms_api_base and not settings.sms_api_base.startswith("https://"):
+        lines.append(f"SMS_API_BASE={settings.sms_api_base!r}: PRODUCTION=true requires https://")
     wecom_used = settings.enable_wecom or settings.enable_wecom_robots
     if wecom_used and not settings.wecom_api_base.startswith("https://"):
         lines.append(f"WECOM_API_BASE={settings.wecom_api_base!r}: PRODUCTION=true requires https://")

@@ -57,6 +57,12 @@ def storable(text: str) -> str:
     return "".join(kept).strip()
 
 
+def same_words(text: str) -> str:
+    """What makes two pieces of free text say the same: the letters and digits alone, folded,
+    without spacing, punctuation, symbols (emoji) or case (`作大会发言。` = `作 大会发言！`)."""
+    return "".join(char for char in fold(text).casefold() if unicodedata.category(char)[0] in "LN")
+
+
 def is_blank(text: str) -> bool:
     """Nothing a person can read: empty, white space, or only invisible characters."""
     return not fold(text)

@@ -34,6 +34,7 @@ except app.ConfigurationError as error:
 
 app.register_adapters(settings)
 app.install_console(settings)
+app.install_sms_receipts(settings)
 app.install_hooks()
 chat.install()
 startup_report.install(settings)

@@ -124,6 +124,19 @@ def _path(value: str) -> str:
     return value
 
 
+def _sms_templates(value: dict[str, Any]) -> dict[str, Any]:
+    for kind, spec in value.items():
+        template = spec.get("template") if isinstance(spec, dict) else None
+        params = spec.get("params", {}) if isinstance(spec, dict) else None
+        if not isinstance(template, str) or not template or not isinstance(params, dict):
+            raise ValueError(
+                f'{kind!r}: expected {{"template": "<template id>", "params": {{"name": "<expression>"}}}}'
+            )
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in params.items()):
+            raise ValueError(f"{kind!r}: every template parameter is a name and a text with {{{{ … }}}}")
+    return value
+
+
 LogLevel = Annotated[
     Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"],
     BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
@@ -144,4 +157,10 @@ JsonGroups = Annotated[
 JsonAccounts = Annotated[set[str], NoDecode, _json('a JSON list of accounts, e.g. ["qq:10001"]', list)]
 JsonMapping = Annotated[
     dict[str, str], NoDecode, _json('a JSON object of names to strings, e.g. {"activity": "…"}', dict)
+]
+SmsTemplates = Annotated[
+    dict[str, Any],
+    NoDecode,
+    _json('a JSON object of notice kinds, e.g. {"birthday": {"template": "1234567", "params": {}}}', dict),
+    AfterValidator(_sms_templates),
 ]

@@ -16,6 +16,7 @@ from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import MessageClass, OutboxMessage, OutboxStatus
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitQuestion, VisitType
+from models.sms import SmsSend
 from models.term import HistoryYear, Term
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
@@ -56,6 +57,7 @@ __all__ = [
     "ReportStatus",
     "Role",
     "RuleReminder",
+    "SmsSend",
     "Term",
     "VisitQuestion",
     "VisitType",

@@ -100,7 +100,7 @@ async def add_proposal(member: str, number: str, title: str, cosigners: str) -> 
     names = proposals.split_names(cosigners)
     proposal = await proposals.record(await find_member(member), number, title, names, CLI_ACTOR)
     unmatched = await proposals.unmatched_cosigners(proposal)
-    return render("proposal/recorded.j2", proposal=proposal, unmatched=unmatched)
+    return render("proposal/recorded.j2", proposal=proposal, unmatched=unmatched, recorder=CLI_ACTOR)
 
 
 @proposal_app.command("add")

@@ -26,23 +26,25 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from loguru import logger
 
 from bot import clock
 from bot.config import get_settings
-from bot.delivery import channels, quiet, sending, store, trail
+from bot.delivery import channels, outbox, quiet, sending, store, trail
 from bot.delivery.channels.base import limits_of
 from bot.delivery.classes import CLASSES, URGENT_CLASSES, LaneQueue
-from bot.delivery.lanes import DailyCap, Item, Lane
+from bot.delivery.lanes import DailyCap, Item, Lane, MonthlyCap
 from bot.delivery.pacing import Monotonic, Pacer, Sleep
-from bot.delivery.routing import is_private, routes_for
+from bot.delivery.routing import is_private, routes_for, urgent_sms
 from bot.delivery.store import Job
 from models import MessageClass, OutboxStatus
 
 BatchHook = Callable[[str], Awaitable[object]]
+CapHook = Callable[[str, str, datetime], Awaitable[object]]
 _batch_hooks: list[BatchHook] = []
+_cap_hooks: list[CapHook] = []
 _wake = asyncio.Event()
 
 
@@ -55,6 +57,21 @@ def on_batch_finished(hook: BatchHook) -> None:
     """Call `hook(batch)` when the last open row of a broadcast batch reaches a final state."""
     if hook not in _batch_hooks:
         _batch_hooks.append(hook)
+
+
+def on_cap_reached(hook: CapHook) -> None:
+    """Call `hook(platform, reason, until)` when a channel's daily cap or monthly budget holds rows
+    back ("daily cap" / "monthly budget"; `until`: when they go again)."""
+    if hook not in _cap_hooks:
+        _cap_hooks.append(hook)
+
+
+async def _capped(platform: str, reason: str, until: datetime) -> None:
+    for hook in list(_cap_hooks):
+        try:
+            await hook(platform, reason, until)
+        except Exception:
+            logger.exception("cap hook failed for {} ({})", platform, reason)
 
 
 class Dispatcher:
@@ -70,6 +87,7 @@ class Dispatcher:
         self._sleep, self._monotonic, self._rand = sleep, monotonic, rand
         self.lanes: dict[str, Lane] = {}
         self._caps: dict[str, DailyCap] = {}
+        self._monthly: dict[str, MonthlyCap] = {}
         self._touched: set[str] = set()
         self._recovered_at = float("-inf")
 
@@ -82,7 +100,8 @@ class Dispatcher:
             pace = limits.group if kind == "group" else limits.private
             pacer = Pacer(pace, sleep=self._sleep, monotonic=self._monotonic, rand=self._rand)
             cap = self._caps.setdefault(platform, DailyCap(platform, self._monotonic))
-            found = Lane(key, platform, limits, pacer, cap, self.owner, self._done)
+            monthly = self._monthly.setdefault(platform, MonthlyCap(platform, self._monotonic))
+            found = Lane(key, platform, limits, pacer, cap, self.owner, self._done, monthly, _capped)
             self.lanes[key] = found
         return found
 
@@ -110,6 +129,9 @@ class Dispatcher:
         if not jobs:
             return 0, {}
         routes = await routes_for(jobs)
+        extra = urgent_sms(jobs, routes)  # urgent: SMS as well as the chat channel
+        if extra:
+            await outbox.enqueue_many(extra)
         settings = get_settings()
         quiet_end = quiet.quiet_until(now)
         unreachable: list[int] = []

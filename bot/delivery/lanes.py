@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from loguru import logger
@@ -33,32 +33,57 @@ class DailyCap:
     """Messages per local day for one platform account, counted in the outbox (all processes)."""
 
     REFRESH_SECONDS = 10.0
+    reason = "daily cap"
 
     def __init__(self, platform: str, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.platform = platform
         self._monotonic = monotonic
-        self._day: object = None
+        self._period: object = None
         self._count = 0
         self._read_at = float("-inf")
 
-    async def remaining(self, cap: int) -> int:
-        if cap <= 0:
+    @staticmethod
+    def period_start(local: datetime) -> datetime:
+        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    async def remaining(self, cap: int | None) -> int:
+        if cap is None or (cap <= 0 and type(self) is DailyCap):  # a daily cap of 0 means none
             return 1 << 30
-        local = clock.local_now()
-        if self._day != local.date() or self._monotonic() - self._read_at > self.REFRESH_SECONDS:
-            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-            self._count = await store.count_attempted(self.platform, midnight)
-            self._day, self._read_at = local.date(), self._monotonic()
+        start = self.period_start(clock.local_now())
+        if self._period != start or self._monotonic() - self._read_at > self.REFRESH_SECONDS:
+            self._count = await store.count_attempted(self.platform, start.astimezone(UTC))
+            self._period, self._read_at = start, self._monotonic()
         return max(0, cap - self._count)
 
     def used(self, n: int) -> None:
         self._count += n
 
+    @classmethod
+    def next_period(cls) -> datetime:
+        return (cls.period_start(clock.local_now()) + timedelta(days=1)).astimezone(UTC)
+
+    @classmethod
+    def next_day(cls) -> datetime:
+        return DailyCap.next_period()
+
+
+class MonthlyCap(DailyCap):
+    """Messages per calendar month (local time): a budget, e.g. SMS. A cap of 0 stops everything."""
+
+    reason = "monthly budget"
+
     @staticmethod
-    def next_day() -> datetime:
-        local = clock.local_now()
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-        return midnight.astimezone(UTC)
+    def period_start(local: datetime) -> datetime:
+        return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+    @classmethod
+    def next_period(cls) -> datetime:
+        start = cls.period_start(clock.local_now())
+        following = (start + timedelta(days=32)).replace(day=1)
+        return following.astimezone(UTC)
+
+
+CapHook = Callable[[str, str, datetime], Awaitable[object]]
 
 
 class Lane:
@@ -71,12 +96,16 @@ class Lane:
         cap: DailyCap,
         owner: str,
         on_done: Callable[[Sequence[Job]], None],
+        monthly: MonthlyCap | None = None,
+        on_capped: CapHook | None = None,
     ) -> None:
         self.key = key
         self.platform = platform
         self.limits = limits
         self.pacer = pacer
         self.cap = cap
+        self.monthly = monthly or MonthlyCap(platform)
+        self._on_capped = on_capped
         self.owner = owner
         self._on_done = on_done
         self.queue = LaneQueue()  # by class, then due time (`classes`)
@@ -101,12 +130,18 @@ class Lane:
         pending = list(items)
         while pending:
             chunk, pending = pending[:size], pending[size:]
-            left = await self.cap.remaining(self.limits.daily_cap)
+            daily = await self.cap.remaining(self.limits.daily_cap)
+            monthly = await self.monthly.remaining(self.limits.monthly_cap)
+            left = min(daily, monthly)
             if left < len(chunk):
                 over = chunk[left:] + pending
                 chunk, pending = chunk[:left], []
-                await store.release(self.owner, [j.id for j, _ in over], DailyCap.next_day(), "daily cap")
+                capped: type[DailyCap] = MonthlyCap if monthly < daily else DailyCap
+                until = capped.next_period()
+                await store.release(self.owner, [j.id for j, _ in over], until, capped.reason)
                 self._on_done([j for j, _ in over])
+                if self._on_capped is not None:
+                    await self._on_capped(self.platform, capped.reason, until)
             if chunk:
                 await self._send_chunk(chunk)
 
@@ -134,6 +169,7 @@ class Lane:
         await self.pacer.wait()
         marked = await store.mark_sending(self.owner, list(texts), self.platform, await clock.shared_now())
         self.cap.used(len(marked))
+        self.monthly.used(len(marked))
         outcomes: list[sending.Outcome] = []
         first = True
         for job, routes in chunk:

@@ -12,9 +12,9 @@ from loguru import logger
 
 from bot import clock
 from bot.config import get_settings
-from bot.delivery import channels, recipients, trail
+from bot.delivery import channels, recipients, routing, trail
 from bot.delivery.recipients import MemberRecipient
-from models import Identity, OutboxMessage, OutboxStatus
+from models import OutboxMessage, OutboxStatus
 
 # A receipt may overtake the lane's own record of the send (sending), or follow a timeout (unknown).
 ACCEPTED = (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.UNKNOWN)
@@ -23,9 +23,7 @@ ACCEPTED = (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.UNKNOWN)
 async def _other_channels(recipient: object, refused: set[str]) -> list[str]:
     if not isinstance(recipient, MemberRecipient):
         return []
-    bound = set(
-        await Identity.filter(member_id=recipient.member_id, active=True).values_list("platform", flat=True)
-    )
+    bound = set((await routing.bound_accounts([recipient.member_id])).get(recipient.member_id, {}))
     registered = channels.registered()
     return [p for p in get_settings().delivery_order if p in bound and p in registered and p not in refused]
 

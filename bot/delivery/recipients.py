@@ -32,9 +32,19 @@ class AccountRecipient:
     account_id: str
 
 
-Recipient = MemberRecipient | GroupRecipient | AccountRecipient
+@dataclass(frozen=True, slots=True)
+class MemberOnChannel:
+    """A roster member on one channel only: the extra SMS of an urgent message (the member's own
+    chat channel carries the message itself)."""
+
+    type: ClassVar[str] = "member_on"
+    member_id: int
+    platform: str
+
+
+Recipient = MemberRecipient | GroupRecipient | AccountRecipient | MemberOnChannel
 _TYPES: dict[str, type[Recipient]] = {
-    cls.type: cls for cls in (MemberRecipient, GroupRecipient, AccountRecipient)
+    cls.type: cls for cls in (MemberRecipient, GroupRecipient, AccountRecipient, MemberOnChannel)
 }
 
 

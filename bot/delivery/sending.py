@@ -14,9 +14,11 @@ from loguru import logger
 from bot.config import get_settings
 from bot.delivery import channels, trail
 from bot.delivery.channels.base import (
+    INVALID_ADDRESS,
     NEEDS_FALLBACK,
     NO_FALLBACK,
     FallbackChannel,
+    MessageChannel,
     OutgoingText,
     SendOutcome,
     SendResult,
@@ -37,11 +39,19 @@ class Outcome:
     route: list[trail.Step] | None = None  # kept on the row when it says more than `platform`
 
 
-async def _call(route: Route, text: str) -> SendResult:
+def _outgoing(job: Job, text: str) -> OutgoingText:
+    return OutgoingText(
+        text=text, template=job.template, context=job.context, kind=job.kind, outbox_id=job.id
+    )
+
+
+async def _call(route: Route, job: Job, text: str) -> SendResult:
     channel = channels.get(route.platform)
     if channel is None:
         return SendResult(SendOutcome.REJECTED, f"channel {route.platform} not registered", "no_channel")
     try:
+        if not route.group and isinstance(channel, MessageChannel):
+            return await channel.send_message(route.address, _outgoing(job, text))
         if route.group:
             return await channel.send_to_group(route.address, text)
         return await channel.send_to_account(route.address, text)
@@ -54,11 +64,8 @@ async def _fallback(route: Route, job: Job, text: str) -> SendResult | None:
     channel = channels.get(route.platform)
     if route.group or not isinstance(channel, FallbackChannel):
         return None
-    message = OutgoingText(
-        text=text, template=job.template, context=job.context, kind=job.kind, outbox_id=job.id
-    )
     try:
-        return await channel.send_fallback(route.address, message)
+        return await channel.send_fallback(route.address, _outgoing(job, text))
     except Exception as exc:
         logger.exception("channel {} raised in its fallback", route.platform)
         return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}", "error")
@@ -70,7 +77,7 @@ async def deliver(job: Job, routes: Sequence[Route], text: str) -> Outcome:
     steps: list[trail.Step] = list(job.route or [])
     last: Outcome | None = None
     for route in routes:
-        result = await _call(route, text)
+        result = await _call(route, job, text)
         steps.append(trail.step(route.platform, result, "text"))
         if result.outcome == SendOutcome.REJECTED and result.code in NEEDS_FALLBACK:
             fallback = await _fallback(route, job, text)
@@ -127,6 +134,8 @@ async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict
             )
             counts[OutboxStatus.PENDING] += 1
             continue
+        elif result.code == INVALID_ADDRESS and isinstance(item.job.recipient, MemberRecipient):
+            status = OutboxStatus.UNREACHABLE  # the roster's number does not reach them: staff are told
         else:
             status = OutboxStatus.FAILED
         route_key = json.dumps(item.route, ensure_ascii=False, sort_keys=True) if item.route else ""

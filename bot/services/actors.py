@@ -164,3 +164,13 @@ async def find_members(queries: list[str]) -> list[int]:
     if missing:
         raise ServiceError("activity/unknown_names.j2", names=missing)
     return found
+
+
+async def recorder_name(label: str) -> str:
+    """Who an actor label (`member:4`, `self`, `cli`) stands for, as templates/common/recorder.j2
+    shows it: a member's name, else the label itself."""
+    if label.startswith("member:") and is_number(label.removeprefix("member:")):
+        name = await Member.filter(id=int(label.removeprefix("member:"))).values_list("name", flat=True)
+        if name:
+            return str(name[0])
+    return label

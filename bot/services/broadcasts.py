@@ -4,6 +4,8 @@ Nothing is queued until staff confirm the preview. A confirmed broadcast gets a 
 outbox batch) that staff use with 送达 / 补发. Keys: broadcast:B{n}:{member|group}.
 
 Audiences (对象): 全体 · 专委会 <名称> · 界别 <名称> · 群 <群号> · 名单 张三、李四.
+A notice whose last word is 紧急 (通知 全体 会议改到下午三点 紧急) is urgent: sent at once even in quiet
+hours, and by SMS as well to members reached on a chat channel (when SMS has a template for notices).
 A publication (刊物) goes to every 委员 privately and to every known group.
 """
 
@@ -34,6 +36,7 @@ CONTENT_MAX = 2000
 TITLE_MAX = 60
 BATCH_LOCK_KEY = 727_002
 _NAME_SPLIT = re.compile(r"[、,，;；\s]+")
+_URGENT = re.compile(r"^(?P<content>.*\S)\s+紧急$", re.S)
 _PUBLICATION = re.compile(r"^《(?P<name>[^》]{1,30})》\s*(?P<rest>.*)$", re.S)
 
 
@@ -48,6 +51,7 @@ class Plan:
     content: str = ""
     publication: str = ""
     title: str = ""
+    urgent: bool = False
 
     def dump(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -92,6 +96,14 @@ def check_content(text: str) -> str:
     return text
 
 
+def _urgent(plan: Plan) -> Plan:
+    """A trailing 紧急 (after a space) marks the notice urgent and is not part of its content."""
+    match = _URGENT.match(plan.content.rstrip())
+    if match is not None:
+        plan.content, plan.urgent = check_content(match["content"]), True
+    return plan
+
+
 def parse_notice(args: str | Arguments) -> Plan:
     """'全体 明天…' · '专委会 经济委 …' · '界别 教育界 …' · '群 123456 …' · '名单 张三、李四 …'.
 
@@ -99,7 +111,7 @@ def parse_notice(args: str | Arguments) -> Plan:
     arguments = as_arguments(args)
     head = arguments.word(0)
     if head == "全体":
-        return Plan("notice", "all", content=check_content(arguments.rest(1)))
+        return _urgent(Plan("notice", "all", content=check_content(arguments.rest(1))))
     if head in ("专委会", "界别", "群", "名单"):
         value, content = arguments.word(1), arguments.rest(2)
         if not value:
@@ -108,7 +120,7 @@ def parse_notice(args: str | Arguments) -> Plan:
         if audience == "group" and chat_group(value) is None:
             raise ServiceError("broadcast/bad_group.j2", value=value, robots=robot_names())
         names = [name for name in _NAME_SPLIT.split(value) if name] if audience == "list" else []
-        return Plan("notice", audience, value=value, names=names, content=check_content(content))
+        return _urgent(Plan("notice", audience, value=value, names=names, content=check_content(content)))
     raise ServiceError("broadcast/notice_usage.j2")
 
 
@@ -218,6 +230,7 @@ async def send(sender: Sender, plan: Plan) -> tuple[str, int]:
                     context=context,
                     kind=plan.kind,
                     batch=batch,
+                    urgent=plan.urgent,
                 )
                 for suffix, recipient in targets
             ]

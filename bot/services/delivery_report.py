@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from tortoise.functions import Count
 
 from bot import clock, db
 from bot.delivery import dispatcher, outbox, recipients
-from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberRecipient
+from bot.delivery.recipients import AccountRecipient, GroupRecipient, MemberOnChannel, MemberRecipient
 from bot.input_text import fold, is_number
 from bot.services import membership
 from bot.services.errors import ServiceError
@@ -77,13 +78,14 @@ async def find_batch(text: str) -> str:
 async def _names(raw: list[dict[str, Any]]) -> list[str]:
     """Readable names for serialised recipients, with one query for all members."""
     loaded = [recipients.load(item) for item in raw]
-    ids = sorted({r.member_id for r in loaded if isinstance(r, MemberRecipient)})
+    personal = (MemberRecipient, MemberOnChannel)
+    ids = sorted({r.member_id for r in loaded if isinstance(r, personal)})
     names: dict[int, str] = {}
     for chunk in db.chunks(ids):
         names.update(await Member.filter(id__in=chunk).values_list("id", "name"))
     result = []
     for recipient in loaded:
-        if isinstance(recipient, MemberRecipient):
+        if isinstance(recipient, personal):
             result.append(names.get(recipient.member_id, f"#{recipient.member_id}"))
         elif isinstance(recipient, GroupRecipient):
             result.append(f"群{recipient.group_id}")
@@ -177,6 +179,25 @@ async def notify_unreachable(batch: str) -> int:
             template="delivery/unreachable_notice.j2",
             context={"batch": batch, "names": names, "total": total},
             kind=REPORT_KIND,
+        )
+        for staff_id in staff
+    ]
+    return await outbox.enqueue_many(messages)
+
+
+async def notify_capped(platform: str, reason: str, until: datetime) -> int:
+    """A channel's daily cap or monthly budget holds messages back: tell each staff member once per
+    channel, reason and period. Returns how many notices were queued."""
+    local_until = clock.to_local(until)
+    staff = await membership.staff().values_list("id", flat=True)
+    messages = [
+        outbox.Outgoing(
+            key=f"delivery-cap:{platform}:{reason}:{local_until.date().isoformat()}:{staff_id}",
+            recipient=MemberRecipient(staff_id),
+            template="delivery/cap_notice.j2",
+            context={"platform": platform, "reason": reason, "until": until.isoformat()},
+            kind=REPORT_KIND,
+            urgent=True,
         )
         for staff_id in staff
     ]

@@ -216,11 +216,11 @@ async def _birthdays(day: date, due: datetime) -> list[Outgoing]:
             key=f"birthday:{member_id}:{day.isoformat()}",
             recipient=MemberRecipient(member_id),
             template=TEXT_TEMPLATE,
-            context={"text": text},
+            context={"text": text, "name": name},  # name: for an SMS template's parameter
             kind="birthday",
             due_at=due,
         )
-        for (member_id, _, _), text in zip(greeted, texts, strict=True)
+        for (member_id, name, _), text in zip(greeted, texts, strict=True)
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from tortoise.models import Model
@@ -82,3 +83,11 @@ def parse_number(text: str, *, what: str = "编号") -> int:
     if number is None:
         raise ServiceError("common/bad_number.j2", text=text.strip(), what=what)
     return number
+
+
+def one_item(command: str, words: Sequence[str]) -> None:
+    """A decision names one item: a second number right after the first (`批准 1 2`, `驳回 3 4 原因`)
+    is refused, rather than deciding the first alone and dropping, or misreading as the reason, the
+    second."""
+    if len(words) > 1 and read_number(words[1]) is not None:
+        raise ServiceError("common/one_at_a_time.j2", command=command, words=list(words[:3]))

@@ -12,9 +12,10 @@ from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
 from bot.input_text import Arguments, as_arguments, fold, is_blank
+from bot.services import membership
 from bot.services.errors import ServiceError
 from bot.services.parsing import fits, parse_number
-from models import Member, MemberStatus, Proposal, ProposalCosigner, ProposalProgress, ProposalStage
+from models import Member, Proposal, ProposalCosigner, ProposalProgress, ProposalStage
 from models.proposals import PROPOSAL_STAGE_LABELS
 
 STAGE_WORDS = {
@@ -55,7 +56,8 @@ def parse_form(text: str | Arguments) -> ProposalForm:
 
 
 async def _members_by_name(names: list[str]) -> dict[str, int]:
-    rows = await Member.filter(name__in=names, status=MemberStatus.ACTIVE).values_list("name", "id")
+    """Co-signers matched to one 委员 each (a staff member who is not a 委员 is not matched)."""
+    rows = await membership.members().filter(name__in=names).values_list("name", "id")
     found: dict[str, list[int]] = {}
     for name, mid in rows:
         found.setdefault(name, []).append(mid)
@@ -66,6 +68,7 @@ async def record(author: Member, number: str, title: str, cosigners: list[str], 
     number, title = number.strip()[:32], title.strip()[:100]
     if not number or not title:
         raise ServiceError("proposal/usage.j2")
+    membership.require_counted(author, own=False)  # 提案 are by 委员
     year = clock.today().year
     if await Proposal.filter(year=year, number=number).exists():
         raise ServiceError("proposal/duplicate.j2", number=number, year=year)

@@ -8,7 +8,6 @@ cannot log the same record twice on one day.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -18,7 +17,7 @@ from tortoise.expressions import Q
 
 from bot import clock
 from bot.config import get_settings
-from bot.input_text import Arguments, as_arguments, fold, storable
+from bot.input_text import Arguments, as_arguments, fold, same_words, storable
 from bot.services import policy as policies
 from bot.services import rows
 from bot.services.errors import ServiceError
@@ -107,12 +106,6 @@ class CapCounter:
         key = (member_id, kind, visit_type)
         self.used[key] += 1
         return self.used[key] <= self.policy.counting.cap(kind)
-
-
-def same_words(text: str) -> str:
-    """What makes two descriptions the same record: the words alone, without spacing, punctuation,
-    symbols (emoji), width or case (`作大会发言。` = `作 大会发言！` = `作大会发言👍`)."""
-    return "".join(char for char in fold(text).casefold() if unicodedata.category(char)[0] in "LN")
 
 
 async def _refuse_duplicate(

@@ -9,8 +9,9 @@ from tortoise.transactions import in_transaction
 
 from bot import clock
 from bot.config import get_settings
+from bot.input_text import same_words
 from bot.services.errors import ServiceError
-from models import Member, Report
+from models import Member, Report, ReportStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +56,24 @@ def parse_one_message(text: str) -> tuple[str, str]:
     raise ServiceError("report/one_message_usage.j2", limits=limits())
 
 
+async def _refuse_duplicate(member: Member, content: str, year: int) -> None:
+    """A report whose content (its words: `same_words`) the member already submitted this year is
+    refused, unless staff returned that one."""
+    earlier = (
+        await Report.filter(member_id=member.id, year=year)
+        .exclude(status=ReportStatus.RETURNED)
+        .values_list("reference", "title", "content")
+    )
+    wanted = same_words(content)
+    for reference, title, text in earlier:
+        if same_words(text) == wanted:
+            raise ServiceError("report/duplicate.j2", reference=reference, title=title)
+
+
 async def submit(member: Member, title: str, content: str, category: str = "") -> Report:
     title, content = check_title(title), check_content(content)
     year = clock.today().year
+    await _refuse_duplicate(member, content, year)
     async with in_transaction():
         report = await Report.create(
             reference=f"tmp-{uuid.uuid4().hex[:16]}",  # replaced below, once the id is known

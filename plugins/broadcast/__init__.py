@@ -28,12 +28,16 @@ async def _ask_to_confirm(req: Request, plan: broadcasts.Plan) -> Ask:
 
 @router.command(
     "通知",
-    usage="通知 <对象> <内容>",
-    summary="群发通知（对象：全体｜专委会 X｜界别 X｜群 群号｜名单 张三、李四），预览后回复「确认」",
+    usage="通知 <对象> <内容> [紧急]",
+    summary=(
+        "群发通知（对象：全体｜专委会 X｜界别 X｜群 群号｜名单 张三、李四），预览后回复「确认」；"
+        "末尾加「紧急」即时发送并加发短信"
+    ),
     doc=(
         "broadcast to 全体 / 专委会 X / 界别 X (their 委员) / 群 <群号> / 名单 张三、李四 (exactly those "
-        "named, staff too): a preview with how many can be reached and who cannot (no account on a "
-        "channel the bot sends on, first 50 names), then `确认` (or `取消`)"
+        "named, staff too): a preview with how many can be reached and who cannot (no chat account on a "
+        "channel the bot sends on and no SMS, first 50 names), then `确认` (or `取消`). A last word "
+        "`紧急` makes it urgent: sent at once even in quiet hours, and by SMS too"
     ),
     staff=True,
     where=Where.PRIVATE,

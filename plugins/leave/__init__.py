@@ -3,6 +3,7 @@ from bot.render import render
 from bot.services import leave
 from bot.services.actors import require_staff
 from bot.services.errors import ServiceError
+from bot.services.parsing import one_item
 
 
 @router.command(
@@ -50,6 +51,7 @@ async def pending(req: Request) -> str:
 @router.hint("同意请假", "准假", "通过请假", staff=True)
 async def approve(req: Request) -> str:
     actor = await require_staff(req.sender)
+    one_item(req.name, req.words)
     decided = await leave.decide(actor, req.word(0), approve=True)
     return render("leave/decided.j2", leave=decided)
 
@@ -66,6 +68,7 @@ async def refuse(req: Request) -> str:
     actor = await require_staff(req.sender)
     if not req.words:
         raise ServiceError("leave/refuse_usage.j2")
+    one_item(req.name, req.words)
     decided = await leave.decide(actor, req.word(0), approve=False, reason=req.rest(1))
     return render("leave/decided.j2", leave=decided)
 

@@ -1,7 +1,8 @@
 from bot.chat import Request, Where, router
 from bot.render import render
 from bot.services import proposals, record_review
-from bot.services.actors import find_member, require_staff
+from bot.services.actors import find_member, recorder_name, require_staff
+from bot.services.parsing import one_item
 from models import ReportStatus
 from models.proposals import PROPOSAL_STAGE_LABELS
 from models.record import RECORD_KIND_LABELS, REPORT_STATUS_LABELS
@@ -18,6 +19,7 @@ REPORT_STEPS = {
 async def review_report(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     status = REPORT_STEPS[req.name]
+    one_item(req.name, req.words)
     level = record_review.parse_level(req.word(1)) if status == ReportStatus.ADOPTED else ""
     note = req.rest(1) if status in (ReportStatus.RETURNED, ReportStatus.INSTRUCTED) else ""
     report = await record_review.move(actor, req.word(0), status, level=level, note=note)
@@ -59,7 +61,12 @@ for step_name, (step_usage, step_summary, step_doc) in REPORT_STEP_HELP.items():
 async def confirm_record(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     record = await record_review.confirm_record(actor, req.args)
-    return render("review/record_confirmed.j2", record=record, kind=RECORD_KIND_LABELS[record.kind])
+    return render(
+        "review/record_confirmed.j2",
+        record=record,
+        kind=RECORD_KIND_LABELS[record.kind],
+        recorder=await recorder_name(record.recorded_by),
+    )
 
 
 @router.command(
@@ -78,7 +85,12 @@ async def record_proposal(req: Request) -> str:
         await find_member(form.member), form.number, form.title, form.cosigners, actor.label
     )
     unmatched = await proposals.unmatched_cosigners(proposal)
-    return render("proposal/recorded.j2", proposal=proposal, unmatched=unmatched)
+    return render(
+        "proposal/recorded.j2",
+        proposal=proposal,
+        unmatched=unmatched,
+        recorder=await recorder_name(proposal.recorded_by),
+    )
 
 
 @router.command(

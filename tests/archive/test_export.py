@@ -137,7 +137,9 @@ async def test_cli_proposals_and_audit_log(db, clock):
     main = await factories.member("林建国")
     await factories.member("王芳")
     added = await archive.add_proposal("林建国", "0007", "关于社区养老的提案", "王芳,张三")
-    assert "已登记提案 0007「关于社区养老的提案」，第一提案人 林建国，联名：王芳、张三（记录人 cli）" in added
+    assert "已登记提案 0007「关于社区养老的提案」，第一提案人 林建国，联名：王芳、张三（记录人 命令行）" in (
+        added
+    )
     assert await archive.advance_proposal("0007", ["交办", "区民政局"])
     assert await OutboxMessage.filter(kind="proposal_progress").count() == 2
 

@@ -98,7 +98,7 @@ async def test_report_review_with_a_plain_number(app: App, db, clock):
     await factories.member("周文清", role=Role.STAFF, qq=str(STAFF))
     content = "农贸市场周边早高峰拥堵严重，建议增设临时停车泊位，并错峰安排装卸货。"
     first = await reports.submit(author, "停车难", content)
-    second = await reports.submit(author, "电梯难", content)
+    second = await reports.submit(author, "电梯难", "老旧小区加装电梯意见不一，建议社区牵头协商。")
     await exchange(
         app,
         (private_event(STAFF, f"受理 {first.id}"), ReplyWith(first.reference, "受理")),

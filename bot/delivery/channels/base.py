@@ -8,7 +8,9 @@ A channel is registered under its platform name (`channels.register`). It declar
 - `limits` (`ChannelLimits`): the pause between two group messages and between two private messages
   (each plus a random jitter), a daily cap for the platform account, and `inflight`: how many rows the
   dispatcher may hand over before it records their outcome (1 for a paced real platform, so that a
-  crash leaves at most one row whose fate is unknown). A channel without `limits` gets the defaults.
+  crash leaves at most one row whose fate is unknown), and `monthly_cap` (a budget, e.g. SMS). A
+  channel without `limits` gets the defaults. Rows over a cap wait for the next day (month), and
+  staff are told once (`bot.delivery.dispatcher.on_cap_reached`).
 
 `send_to_account` / `send_to_group` return a `SendResult`:
 
@@ -47,6 +49,7 @@ import nonebot
 B = TypeVar("B")
 
 # Reason codes a channel may put in SendResult.code (the WeChat API client's ErrorKind values).
+INVALID_ADDRESS = "invalid_number"  # the address itself is wrong (an SMS number): unreachable there
 WINDOW_CLOSED = "window_closed"  # free-form messages not allowed now: use the fallback or next channel
 WINDOW_QUOTA = "window_quota"  # the free-form messages allowed in this window are used up: the same
 NO_FALLBACK = "no_fallback"  # the fallback hook has nothing for this kind of message
@@ -83,6 +86,7 @@ class ChannelLimits:
     group: Pace = field(default_factory=Pace)
     private: Pace = field(default_factory=Pace)
     daily_cap: int = 0  # messages per local day for the platform account; 0 = no cap
+    monthly_cap: int | None = None  # messages per calendar month (a budget); None = no cap
     inflight: int = 1  # rows handed over before their outcomes are recorded
 
 
@@ -111,6 +115,14 @@ class Channel(Protocol):
     async def send_to_account(self, account_id: str, text: str) -> SendResult: ...
 
     async def send_to_group(self, group_id: str, text: str) -> SendResult: ...
+
+
+@runtime_checkable
+class MessageChannel(Protocol):
+    """A channel that needs more than the text (SMS: the template for the notice's kind and its
+    data): the dispatcher hands it the whole message for a private route instead of the text."""
+
+    async def send_message(self, account_id: str, message: OutgoingText) -> SendResult: ...
 
 
 @runtime_checkable

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_reminder_condition')]
+    dependencies = [('models', '0009_sms_send')]
 
     initial = False
 
