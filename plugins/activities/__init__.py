@@ -131,6 +131,7 @@ async def close(req: Request) -> str:
     staff=True,
     where=Where.PRIVATE,
 )
+@router.hint("修改考勤", "考勤更正", "补办请假", "改考勤", staff=True)
 async def correct_attendance(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
     words = req.args.split(maxsplit=3)
