@@ -107,10 +107,12 @@ def register_adapters(settings: Settings) -> None:
     if settings.enable_onebot:
         from nonebot.adapters.onebot.v11 import Adapter as OneBotAdapter
 
+        from bot import inbound
         from bot.delivery.channels.onebot import OneBotChannel
 
         driver.register_adapter(OneBotAdapter)
         channels.register(OneBotChannel())
+        inbound.install()
     if settings.enable_console:
         from nonebot.adapters.console import Adapter as ConsoleAdapter
 

@@ -175,7 +175,8 @@ class Settings(BaseSettings):
     sms_sign_name: str = Field("", description="The approved SMS signature (签名), e.g. 某某区政协")
     sms_region: str = Field("ap-guangzhou", description="Tencent Cloud region of the SMS API")
     sms_api_base: str = Field(
-        "", description="Provider API address (empty: https://sms.tencentcloudapi.com or https://dysmsapi.aliyuncs.com)"
+        "",
+        description="Provider API address (empty: https://sms.tencentcloudapi.com or https://dysmsapi.aliyuncs.com)",
     )
     sms_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one SMS API call")
     sms_templates: SmsTemplates = Field(

@@ -53,6 +53,7 @@ def report(settings: Settings) -> str:
             ("企业微信 app", settings.enable_wecom),
             ("企业微信 group robots", settings.enable_wecom_robots),
             ("console", settings.enable_console),
+            ("SMS", bool(settings.sms_provider)),
         )
         if enabled
     ]
@@ -76,6 +77,12 @@ def report(settings: Settings) -> str:
     if settings.enable_wecom_robots:
         names = ", ".join(f"wecom_robot:{name}" for name in sorted(settings.wecom_robots))
         lines.append(f"  robots:    {names} (use these names in GREETING_GROUPS)")
+    if settings.sms_provider:
+        lines.append(
+            f"  SMS:       {settings.sms_provider}, signature {settings.sms_sign_name or '?'}, "
+            f"{len(settings.sms_templates)} notice kinds with a template; receipts at "
+            "https://<your public host>/sms/receipt?token=SMS_RECEIPT_TOKEN"
+        )
     lines.append(f"  database:  {database_text(settings.database_url)}")
     lines.append(f"  scheduler: {scheduler_text(settings)}")
     return "\n".join(lines)

@@ -48,6 +48,12 @@ class OutboxMessage(Model):
         db_default=int(MessageClass.REMINDER),  # rows already there, and rows written in plain SQL
         description="0 personal, 1 reminder, 2 bulk: served in this order",
     )
+    platform = fields.CharField(
+        max_length=16,
+        default="",
+        db_default="",
+        description="where it is to go: the recipient's platform, a member's first bound one ('' unknown)",
+    )
     status = fields.CharEnumField(OutboxStatus, max_length=12, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     due_at = fields.DatetimeField(db_index=True)
@@ -64,10 +70,11 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox"
-        # The claim reads the due rows of one class in due order: (status, class, due_at, id) is
-        # exactly its range scan, so a claim costs the same at 100 or 100,000 pending rows.
+        # The claim reads the due rows of one platform and class in due order: (status, platform,
+        # message_class, due_at, id) is exactly its range scan, so a claim costs the same at 100 or
+        # 100,000 pending rows, and a process never reads the rows of platforms it does not send on.
         indexes = (
             ("status", "due_at"),
             ("channel", "attempted_at"),
-            ("status", "message_class", "due_at", "id"),
+            ("status", "platform", "message_class", "due_at", "id"),
         )

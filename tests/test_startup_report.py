@@ -71,3 +71,18 @@ def test_the_block_names_the_wecom_callback_and_robots_never_their_keys():
     assert "https://<your public host>/wecom/app" in block and "https://zwwx.example.gov.cn" in block
     assert "wecom_robot:office, wecom_robot:办公室" in block
     assert "robot-secret-key" not in block
+
+
+def test_the_block_names_the_sms_provider_and_the_receipt_url_without_secrets():
+    settings = load_settings(
+        onebot_access_token="t",
+        sms_provider="tencent",
+        sms_sign_name="某某区政协",
+        sms_access_key_secret="very-secret-key",
+        sms_receipt_token="receipt-secret",
+        sms_templates='{"birthday": {"template": "1", "params": {}}}',
+    )
+    block = startup_report.report(settings)
+    assert "SMS:       tencent, signature 某某区政协, 1 notice kinds with a template" in block
+    assert "/sms/receipt?token=SMS_RECEIPT_TOKEN" in block
+    assert "very-secret-key" not in block and "receipt-secret" not in block

@@ -43,18 +43,23 @@ def policy_check(file: Annotated[str, typer.Argument(help="policy .toml")]) -> N
     run(lambda: check_policy(file), database=False)
 
 
-async def export_year(year: int, out: str) -> str:
+async def export_year(year: int, out: str, by_committee: bool = False) -> str:
     target = output_file(out)
     with working(f"正在导出 {year} 年度档案"):
-        path = await export.year_archive(year, target)
+        path = await export.year_archive(year, target, by_committee=by_committee)
     await audit.record(CLI_ACTOR, "archive_export", f"year:{year}")
     return render("archive/cli_written.j2", path=str(path))
 
 
 @archive_app.command("export")
-def archive_export(out: Annotated[str, typer.Argument(help="output .xlsx")], year: Year = None) -> None:
-    """The year's archive as .xlsx: summary with rank, grade, score, plus a sheet per kind of record."""
-    run(lambda: export_year(_year(year), out))
+def archive_export(
+    out: Annotated[str, typer.Argument(help="output .xlsx")],
+    year: Year = None,
+    by_committee: Annotated[bool, typer.Option(help="also a sheet per 专委会")] = False,
+) -> None:
+    """The year's archive as .xlsx: 汇总 with rank (overall and per 专委会), grade, score; 考勤;
+    得分明细 (every point with its record); a sheet per kind of record."""
+    run(lambda: export_year(_year(year), out, by_committee))
 
 
 async def export_member(query: str, year: int, out: str) -> str:

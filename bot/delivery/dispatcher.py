@@ -32,8 +32,8 @@ from loguru import logger
 
 from bot import clock
 from bot.config import get_settings
-from bot.delivery import channels, outbox, quiet, sending, store, trail
-from bot.delivery.channels.base import limits_of
+from bot.delivery import channels, outbox, quiet, senders, sending, store, trail
+from bot.delivery.channels.base import account_of, limits_of
 from bot.delivery.classes import CLASSES, URGENT_CLASSES, LaneQueue
 from bot.delivery.lanes import DailyCap, Item, Lane, MonthlyCap
 from bot.delivery.pacing import Monotonic, Pacer, Sleep
@@ -90,6 +90,7 @@ class Dispatcher:
         self._monthly: dict[str, MonthlyCap] = {}
         self._touched: set[str] = set()
         self._recovered_at = float("-inf")
+        self.senders = senders.this_process()
 
     # -- lanes ---------------------------------------------------------------------------------
     def lane(self, key: str) -> Lane:
@@ -101,9 +102,34 @@ class Dispatcher:
             pacer = Pacer(pace, sleep=self._sleep, monotonic=self._monotonic, rand=self._rand)
             cap = self._caps.setdefault(platform, DailyCap(platform, self._monotonic))
             monthly = self._monthly.setdefault(platform, MonthlyCap(platform, self._monotonic))
-            found = Lane(key, platform, limits, pacer, cap, self.owner, self._done, monthly, _capped)
+            found = Lane(
+                key, platform, limits, pacer, cap, self.owner, self._done, monthly, _capped, self.may_send
+            )
             self.lanes[key] = found
         return found
+
+    def may_send(self, platform: str) -> bool:
+        """This process is connected to the platform and no other process sends for it (`senders`)."""
+        channel = channels.get(platform)
+        if channel is None or not channel.available():
+            return False
+        return self.senders.holds(platform) or platform not in self.senders.up
+
+    async def claimable_platforms(self) -> list[str]:
+        """Campaign for the accounts this process can send with; the platforms whose rows it claims:
+        those it sends for, rows not planned yet (''), and platforms nobody sends for now (a member's
+        next channel may reach them, or nothing does and they are reported unreachable)."""
+        wanted = {name: account_of(ch) for name, ch in channels.registered().items() if ch.available()}
+        await self.senders.refresh(wanted)
+        for platform in self.senders.take_gained():  # taken over: pace from now, count the day again
+            for lane in self.lanes.values():
+                if lane.platform == platform:
+                    lane.pacer.hold_off()
+            for caps in (self._caps, self._monthly):
+                if platform in caps:
+                    caps[platform].forget()
+        known = set(channels.registered()) | set(get_settings().delivery_order)
+        return sorted(set(self.senders.held) | {""} | (known - self.senders.up))
 
     def _done(self, jobs: Sequence[Job]) -> None:
         self._touched.update(job.batch for job in jobs if job.batch)
@@ -124,8 +150,9 @@ class Dispatcher:
         self, limit: int, classes: Sequence[MessageClass] = CLASSES
     ) -> tuple[int, dict[str, list[Item]]]:
         """Claim due rows and settle those that are not to be sent now. Returns (claimed, per lane)."""
+        platforms = await self.claimable_platforms()
         now = await clock.shared_now()
-        jobs = await store.claim(self.owner, now, limit, classes)
+        jobs = await store.claim(self.owner, now, limit, classes, platforms)
         if not jobs:
             return 0, {}
         routes = await routes_for(jobs)
@@ -138,6 +165,7 @@ class Dispatcher:
         refused: list[tuple[Job, str]] = []  # every channel the member has refused this message
         offline: list[int] = []
         held: list[int] = []
+        elsewhere: dict[str, list[int]] = {}  # platform -> rows for the process that sends on it
         per_lane: dict[str, list[Item]] = {}
         for job in jobs:
             candidates = routes[job.id]
@@ -150,11 +178,14 @@ class Dispatcher:
             if quiet_end is not None and quiet.holds(private=is_private(job), urgent=job.urgent):
                 held.append(job.id)
                 continue
-            live = [r for r in candidates if (ch := channels.get(r.platform)) is not None and ch.available()]
-            if not live:
+            up = [r for r in candidates if self.may_send(r.platform) or r.platform in self.senders.up]
+            if up and not self.may_send(up[0].platform):
+                elsewhere.setdefault(up[0].platform, []).append(job.id)
+                continue
+            if not up:
                 offline.append(job.id)
                 continue
-            per_lane.setdefault(live[0].lane, []).append((job, live))
+            per_lane.setdefault(up[0].lane, []).append((job, up))
         await store.finish(
             self.owner,
             unreachable,
@@ -169,6 +200,8 @@ class Dispatcher:
         if offline:
             delay = timedelta(seconds=settings.delivery_offline_retry_seconds)
             await store.release(self.owner, offline, now + delay, "channel offline")
+        for platform, ids in elsewhere.items():
+            await store.hand_off(self.owner, ids, platform)
         lost = set(unreachable) | {job.id for job, _ in refused}
         self._done([job for job in jobs if job.id in lost])
         return len(jobs), per_lane
@@ -187,6 +220,13 @@ class Dispatcher:
 
     async def dispatch_once(self, limit: int | None = None) -> int:
         """Claim up to `limit` due rows and take each to a final (or later) state now."""
+        self.senders.enter()
+        try:
+            return await self._dispatch_once(limit)
+        finally:
+            await self.senders.leave()
+
+    async def _dispatch_once(self, limit: int | None = None) -> int:
         await self.recover()
         claimed, per_lane = await self.claim_and_plan(limit or get_settings().delivery_claim_batch)
         if per_lane:
@@ -199,11 +239,15 @@ class Dispatcher:
     async def drain(self, max_rounds: int = 10_000) -> int:
         """Dispatch until nothing is due (tests and benchmarks). Returns rows handled."""
         total = 0
-        for _ in range(max_rounds):
-            handled = await self.dispatch_once()
-            if not handled:
-                break
-            total += handled
+        self.senders.enter()
+        try:
+            for _ in range(max_rounds):
+                handled = await self.dispatch_once()
+                if not handled:
+                    break
+                total += handled
+        finally:
+            await self.senders.leave()
         return total
 
     # -- service loop --------------------------------------------------------------------------
@@ -245,6 +289,7 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         interval = get_settings().dispatch_interval_seconds
+        self.senders.enter()
         try:
             while True:
                 claimed = 0
@@ -265,6 +310,8 @@ class Dispatcher:
                     await asyncio.wait_for(_wake.wait(), timeout=interval)
         finally:
             await self.stop()
+            with contextlib.suppress(Exception):
+                await self.senders.leave()
 
     async def stop(self) -> None:
         tasks = [lane.task for lane in self.lanes.values() if lane.task is not None]

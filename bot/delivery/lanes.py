@@ -58,6 +58,10 @@ class DailyCap:
     def used(self, n: int) -> None:
         self._count += n
 
+    def forget(self) -> None:
+        """Count again from the outbox at the next look (the account was sent for elsewhere)."""
+        self._read_at = float("-inf")
+
     @classmethod
     def next_period(cls) -> datetime:
         return (cls.period_start(clock.local_now()) + timedelta(days=1)).astimezone(UTC)
@@ -98,6 +102,7 @@ class Lane:
         on_done: Callable[[Sequence[Job]], None],
         monthly: MonthlyCap | None = None,
         on_capped: CapHook | None = None,
+        may_send: Callable[[str], bool] = lambda platform: True,
     ) -> None:
         self.key = key
         self.platform = platform
@@ -108,6 +113,7 @@ class Lane:
         self._on_capped = on_capped
         self.owner = owner
         self._on_done = on_done
+        self.may_send = may_send  # this process sends for the platform's account now
         self.queue = LaneQueue()  # by class, then due time (`classes`)
         self._ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -129,6 +135,10 @@ class Lane:
         size = max(1, self.limits.inflight)
         pending = list(items)
         while pending:
+            if not self.may_send(self.platform):  # the account went to another process, or offline
+                await store.release(self.owner, [j.id for j, _ in pending], await clock.shared_now())
+                self._on_done([j for j, _ in pending])
+                return
             chunk, pending = pending[:size], pending[size:]
             daily = await self.cap.remaining(self.limits.daily_cap)
             monthly = await self.monthly.remaining(self.limits.monthly_cap)
@@ -179,7 +189,7 @@ class Lane:
             if not first:
                 await self.pacer.wait()
             first = False
-            outcomes.append(await sending.deliver(job, routes, texts[job.id]))
+            outcomes.append(await sending.deliver(job, routes, texts[job.id], self.may_send))
         await sending.record(self.owner, outcomes, await clock.shared_now())
         self._on_done([job for job, _ in chunk])
 

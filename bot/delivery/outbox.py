@@ -39,8 +39,9 @@ class Outgoing:
         return classify(self.kind, self.batch, self.urgent)
 
 
-def _row(message: Outgoing, now: datetime) -> OutboxMessage:
+def _row(message: Outgoing, now: datetime, platform: str) -> OutboxMessage:
     return OutboxMessage(
+        platform=platform,
         dedupe_key=message.key,
         kind=message.kind,
         batch=message.batch,
@@ -70,11 +71,19 @@ async def enqueue(
         return False
     message = Outgoing(key, recipient, template, context or {}, kind, batch, due_at, urgent, message_class)
     try:
-        await _row(message, await clock.shared_now()).save()
+        [platform] = await planned_platforms([recipient])
+        await _row(message, await clock.shared_now(), platform).save()
     except IntegrityError:
         return False
     _wake_dispatcher()
     return True
+
+
+async def planned_platforms(recipients: list[Recipient]) -> list[str]:
+    # imported here: routing reaches the channel registry (and NoneBot), which enqueueing needs not
+    from bot.delivery.routing import planned_platforms as plan
+
+    return await plan(recipients)
 
 
 def _wake_dispatcher() -> None:
@@ -111,8 +120,10 @@ async def enqueue_many(messages: list[Outgoing], batch_size: int = 500) -> int:
     executor = db.executor_class(model=OutboxMessage, db=db)
     rows = _InsertRows(executor.regular_columns, now)
     for start in range(0, len(fresh), batch_size):
+        part = fresh[start : start + batch_size]
+        planned = await planned_platforms([m.recipient for m in part])
         await db.execute_many(
-            executor.insert_query, [rows.values(m) for m in fresh[start : start + batch_size]]
+            executor.insert_query, [rows.values(m, p) for m, p in zip(part, planned, strict=True)]
         )
     _wake_dispatcher()
     return len(fresh)
@@ -141,8 +152,9 @@ class _InsertRows:
         except TypeError:  # unhashable
             return self.fields[column].to_db_value(value, None)  # type: ignore[arg-type]
 
-    def values(self, message: Outgoing) -> list[object]:
+    def values(self, message: Outgoing, platform: str) -> list[object]:
         data: dict[str, Any] = {
+            "platform": platform,
             "dedupe_key": message.key,
             "kind": message.kind,
             "batch": message.batch,

@@ -52,6 +52,12 @@ class Pacer:
                 now = self._monotonic()
             self._next_at = now + self.gap()
 
+    def hold_off(self) -> None:
+        """The next send waits one gap from now (this process has just taken the account over: the
+        process that sent for it before may have sent a moment ago)."""
+        if self.paced:
+            self._next_at = self._monotonic() + self.gap()
+
     def expected_wait(self, queued: int) -> float:
         """Roughly how long `queued` sends take on this lane (to push deferred rows back)."""
         return queued * (self.pace.interval + self.pace.jitter / 2)

@@ -18,7 +18,7 @@ from bot import db
 from bot.config import get_settings
 from bot.delivery import channels, trail
 from bot.delivery.outbox import Outgoing
-from bot.delivery.recipients import GroupRecipient, MemberOnChannel, MemberRecipient
+from bot.delivery.recipients import GroupRecipient, MemberOnChannel, MemberRecipient, Recipient
 from bot.delivery.store import Job
 from models import Identity, Member
 
@@ -55,9 +55,6 @@ async def bound_accounts(member_ids: Sequence[int]) -> dict[int, dict[str, str]]
                 if phone:
                     bound[member_id][SMS] = phone
     return bound
-
-
-
 
 
 def _member_routes(accounts: dict[str, str], order: Sequence[str], registered: Container[str]) -> list[Route]:
@@ -104,6 +101,24 @@ async def routes_for(jobs: Sequence[Job]) -> dict[int, list[Route]]:
             ok = recipient.platform in registered
             result[job.id] = [Route(recipient.platform, False, recipient.account_id)] if ok else []
     return result
+
+
+async def planned_platforms(recipients: Sequence[Recipient]) -> list[str]:
+    """Where each recipient's message is planned to go, written on the row so that only a process
+    that sends there claims it: a group's or account's platform, a member's first bound platform in
+    `DELIVERY_ORDER` ('' for a member bound nowhere: whoever claims it reports them unreachable).
+    Checked again when the row is claimed (bindings may change, a channel may be down)."""
+    members = [r.member_id for r in recipients if isinstance(r, MemberRecipient)]
+    bound = await bound_accounts(members) if members else {}
+    order = get_settings().delivery_order
+    planned: list[str] = []
+    for recipient in recipients:
+        if isinstance(recipient, MemberRecipient):
+            accounts = bound.get(recipient.member_id, {})
+            planned.append(next((p for p in order if p in accounts), ""))
+        else:
+            planned.append(recipient.platform)
+    return planned
 
 
 def urgent_sms(jobs: Sequence[Job], routes: dict[int, list[Route]]) -> list[Outgoing]:

@@ -29,6 +29,7 @@ from bot.delivery.store import Job, finish
 from models import OutboxStatus
 
 _IN_FLIGHT = (OutboxStatus.SENDING, OutboxStatus.UNKNOWN)  # unknown: a lease ran out meanwhile
+HAND_OFF = "hand_off"  # refused here; the member's next channel is another process's
 
 
 @dataclass(slots=True)
@@ -71,12 +72,19 @@ async def _fallback(route: Route, job: Job, text: str) -> SendResult | None:
         return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}", "error")
 
 
-async def deliver(job: Job, routes: Sequence[Route], text: str) -> Outcome:
+async def deliver(
+    job: Job, routes: Sequence[Route], text: str, may_send: Callable[[str], bool] = lambda platform: True
+) -> Outcome:
     """Try the routes in order. A channel that needs another way gets its fallback first; a member's
-    message refused by a channel (fallback included) moves on to their next bound channel."""
+    message refused by a channel (fallback included) moves on to their next bound channel, handed
+    to the process that sends on it when that is not this one (`HAND_OFF`)."""
     steps: list[trail.Step] = list(job.route or [])
     last: Outcome | None = None
     for route in routes:
+        if last is not None and not may_send(route.platform):
+            reason = f"handed to the process that sends on {route.platform}"
+            last = Outcome(job, route.platform, SendResult(SendOutcome.RETRYABLE, reason, HAND_OFF))
+            break
         result = await _call(route, job, text)
         steps.append(trail.step(route.platform, result, "text"))
         if result.outcome == SendOutcome.REJECTED and result.code in NEEDS_FALLBACK:
@@ -115,6 +123,21 @@ async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict
         result = item.result
         detail = result.detail[:255]
         attempts = item.job.attempts + 1
+        if result.code == HAND_OFF:  # pending again, due now, for the process that sends there
+            await finish(
+                owner,
+                [item.job.id],
+                from_states=_IN_FLIGHT,
+                status=OutboxStatus.PENDING,
+                claimed_by="",
+                claimed_at=None,
+                platform=item.platform,
+                due_at=now,
+                last_error=detail,
+                route=item.route,
+            )
+            counts[OutboxStatus.PENDING] += 1
+            continue
         if result.outcome == SendOutcome.SENT:
             status = OutboxStatus.SENT
         elif result.outcome == SendOutcome.UNKNOWN:

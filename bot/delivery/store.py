@@ -69,10 +69,14 @@ class Job:
         return cls(**data)
 
 
-def _due(now: datetime, message_class: MessageClass, limit: int, skip: list[int]) -> QuerySet[OutboxMessage]:
-    """The due rows of one class, earliest first: a range scan of the index
-    (status, message_class, due_at, id), never a sort of every due row."""
+def _due(
+    now: datetime, message_class: MessageClass, limit: int, skip: list[int], platform: str | None
+) -> QuerySet[OutboxMessage]:
+    """The due rows of one class (and platform), earliest first: a range scan of the index
+    (status, platform, message_class, due_at, id), never a sort of every due row."""
     query = OutboxMessage.filter(status=OutboxStatus.PENDING, message_class=message_class, due_at__lte=now)
+    if platform is not None:
+        query = query.filter(platform=platform)
     if skip:
         query = query.filter(id__not_in=skip)
     return query.order_by("due_at", "id").limit(limit)
@@ -90,10 +94,19 @@ def shares(limit: int, classes: Sequence[MessageClass]) -> list[tuple[MessageCla
     return [*((c, first) for c in others), (MessageClass.BULK, limit), *((c, limit) for c in others)]
 
 
+def _id(row: Any) -> int:
+    return row["id"] if isinstance(row, dict) else row.id
+
+
+def _due_order(row: Any) -> tuple[datetime, int]:
+    return (row["due_at"], row["id"]) if isinstance(row, dict) else (row.due_at, row.id)
+
+
 async def _take(
     now: datetime,
     limit: int,
     classes: Sequence[MessageClass],
+    platforms: Sequence[str] | None,
     select: Callable[[QuerySet[OutboxMessage]], Any],
 ) -> list[Any]:
     taken: list[Any] = []
@@ -103,17 +116,25 @@ async def _take(
         if want <= 0:
             continue
         skip = per_class.setdefault(message_class, [])
-        rows = await select(_due(now, message_class, want, skip))
+        rows: list[Any] = []
+        for platform in [None] if platforms is None else platforms:
+            rows += await select(_due(now, message_class, want, skip, platform))
+        if platforms is not None and len(platforms) > 1:
+            rows = sorted(rows, key=_due_order)[:want]
         taken += rows
-        skip += [row["id"] if isinstance(row, dict) else row.id for row in rows]
+        skip += [_id(row) for row in rows]
     return taken
 
 
 async def claim(
-    owner: str, now: datetime, limit: int, classes: Sequence[MessageClass] = CLASSES
+    owner: str,
+    now: datetime,
+    limit: int,
+    classes: Sequence[MessageClass] = CLASSES,
+    platforms: Sequence[str] | None = None,
 ) -> list[Job]:
     """Take up to `limit` due rows of these classes for `owner`: by class, then earliest due
-    (`shares`)."""
+    (`shares`); only rows planned for `platforms` when given ('' is "not planned yet")."""
     if is_postgres():
         async with in_transaction() as conn:
             # A model query, not .values(): tortoise drops FOR UPDATE SKIP LOCKED from values()
@@ -122,6 +143,7 @@ async def claim(
                 now,
                 limit,
                 classes,
+                platforms,
                 lambda q: q.select_for_update(skip_locked=True).only(*_FIELDS).using_db(conn),
             )
             if not locked:
@@ -132,7 +154,7 @@ async def claim(
                 .update(status=OutboxStatus.CLAIMED, claimed_by=owner, claimed_at=now)
             )
         return [Job.from_values({name: getattr(row, name) for name in _FIELDS}) for row in locked]
-    rows: list[dict[str, Any]] = await _take(now, limit, classes, lambda q: q.values(*_FIELDS))
+    rows: list[dict[str, Any]] = await _take(now, limit, classes, platforms, lambda q: q.values(*_FIELDS))
     if not rows:
         return []
     ids = [r["id"] for r in rows]
@@ -204,6 +226,19 @@ async def release(owner: str, ids: Iterable[int], due_at: datetime, note: str = 
         claimed_at=None,
         due_at=due_at,
         **extra,
+    )
+
+
+async def hand_off(owner: str, ids: Iterable[int], platform: str) -> int:
+    """Give claimed rows back untouched for the process that sends on `platform` (due as they were)."""
+    return await finish(
+        owner,
+        ids,
+        from_states=(OutboxStatus.CLAIMED,),
+        status=OutboxStatus.PENDING,
+        claimed_by="",
+        claimed_at=None,
+        platform=platform,
     )
 
 

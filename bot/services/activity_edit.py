@@ -69,7 +69,9 @@ async def _untouched(activity_id: int, member_ids: set[int]) -> set[int]:
     return rows - asked
 
 
-def _changed_notices(activity: Activity, member_ids: list[int], dropped: bool, stamp: str) -> list[Outgoing]:
+def _changed_notices(
+    activity: Activity, member_ids: list[int], dropped: bool, stamp: str, urgent: bool
+) -> list[Outgoing]:
     context = {**notices.activity_context(activity), "dropped": dropped}
     return [
         Outgoing(
@@ -78,7 +80,7 @@ def _changed_notices(activity: Activity, member_ids: list[int], dropped: bool, s
             template="notices/activity_changed.j2",
             context=context,
             kind="activity_notice",
-            urgent=clock.to_local(activity.start_at).date() == clock.today(),
+            urgent=urgent,
         )
         for member_id in member_ids
     ]
@@ -105,6 +107,10 @@ async def update(number: int, draft: ActivityDraft, edited_by: str) -> Edited:
     opens_before = activity.start_at - activity.checkin_opens_at
     closes_after = activity.checkin_closes_at - activity.start_at
     stamp = clock.now().strftime("%Y%m%d%H%M%S%f")
+    # Urgent (at once, and by SMS too) when the activity was or now is today: a meeting moved off today
+    # matters as much as one moved onto it.
+    days = {clock.to_local(activity.start_at).date(), clock.to_local(draft.start_at).date()}
+    urgent = clock.today() in days
     async with in_transaction():
         await Activity.filter(id=activity.id).update(
             type=draft.type,
@@ -146,8 +152,8 @@ async def update(number: int, draft: ActivityDraft, edited_by: str) -> Edited:
             ]
         staying = sorted((current & wanted) | (current - wanted - removable))
         if moved:
-            messages += _changed_notices(activity, staying, False, stamp)
-        messages += _changed_notices(activity, sorted(removable), True, stamp)
+            messages += _changed_notices(activity, staying, False, stamp, urgent)
+        messages += _changed_notices(activity, sorted(removable), True, stamp, urgent)
         if activities.is_record(activity):
             messages = []  # a record of what happened: nobody is told about it
         told = await enqueue_many(messages)

@@ -68,6 +68,7 @@ class Watchlist:
     reached: list[rules.Finding]
     drafts: list[Consequence]
     confirmed: int
+    group: Group | None = None
 
 
 def only_year(args: str, command: str) -> int:
@@ -78,31 +79,76 @@ def only_year(args: str, command: str) -> int:
     return year
 
 
-async def watchlist(actor: Actor, args: str) -> Watchlist:
-    year = only_year(args, "预警")
-    found = await rules.findings(year)
-    drafts = await (
-        Consequence.filter(year=year, status=ConsequenceStatus.DRAFT)
-        .select_related("member")
-        .order_by("created_at", "id")
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A 专委会 or a 界别 that a staff view is narrowed to."""
+
+    kind: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}「{self.name}」"
+
+    def holds(self, standing: Standing) -> bool:
+        return self.name in standing.committees if self.kind == "专委会" else standing.sector == self.name
+
+
+async def read_group(args: str, command: str) -> tuple[int, Group | None]:
+    """`<command> [年份] [专委会 X｜界别 X]`: the year and the group (None: everybody)."""
+    year, rest = split_year(args)
+    if not rest:
+        return year, None
+    head, _, name = rest.partition(" ")
+    name = name.strip()
+    if head in ("专委会", "委员会"):
+        if not fits(Committee, "name", name) or not await Committee.filter(name=name).exists():
+            raise ServiceError("archive/unknown_committee.j2", committee=name)
+        return year, Group("专委会", name)
+    if head == "界别":
+        if not fits(Member, "sector", name) or not await membership.members().filter(sector=name).exists():
+            raise ServiceError("archive/unknown_sector.j2", sector=name)
+        return year, Group("界别", name)
+    raise ServiceError("archive/group_usage.j2", command=command)
+
+
+async def _ids_in(group: Group) -> list[int]:
+    query = membership.members()
+    query = (
+        query.filter(committees__name=group.name)
+        if group.kind == "专委会"
+        else query.filter(sector=group.name)
     )
-    confirmed = await Consequence.filter(year=year, status=ConsequenceStatus.CONFIRMED).count()
+    return sorted(set(await query.values_list("id", flat=True)))
+
+
+async def watchlist(actor: Actor, args: str) -> Watchlist:
+    """`预警 [年份] [专委会 X｜界别 X]`."""
+    year, group = await read_group(args, "预警")
+    ids = await _ids_in(group) if group else None
+    found = await rules.findings(year, ids)
+    drafts = Consequence.filter(year=year, status=ConsequenceStatus.DRAFT)
+    confirmed = Consequence.filter(year=year, status=ConsequenceStatus.CONFIRMED)
+    if ids is not None:
+        drafts, confirmed = drafts.filter(member_id__in=ids), confirmed.filter(member_id__in=ids)
     await audit.record(actor.label, "watchlist_view", f"year:{year}")
     return Watchlist(
         year,
         [f for f in found if not f.reached],
         [f for f in found if f.reached],
-        list(drafts),
-        confirmed,
+        list(await drafts.select_related("member").order_by("created_at", "id")),
+        await confirmed.count(),
+        group,
     )
 
 
-async def unfinished(actor: Actor, args: str) -> tuple[int, list[Standing], int]:
-    year = only_year(args, "未完成")
+async def unfinished(actor: Actor, args: str) -> tuple[int, list[Standing], int, Group | None]:
+    """`未完成 [年份] [专委会 X｜界别 X]`: who has 五个一 missing, of how many."""
+    year, group = await read_group(args, "未完成")
     result = await assessment.assess(year)
     await audit.record(actor.label, "unfinished_view", f"year:{year}")
-    missing = [s for s in result.standings if s.missing]
-    return year, missing, len(result.standings)
+    counted = [s for s in result.standings if group is None or group.holds(s)]
+    return year, [s for s in counted if s.missing], len(counted), group
 
 
 async def member_view(
@@ -121,9 +167,17 @@ def export_dir() -> str:
     return folder if folder.startswith("/") else str(PROJECT_ROOT / folder)
 
 
+BY_COMMITTEE = ("分专委会", "按专委会", "专委会")
+
+
 async def export_year(actor: Actor, args: str) -> tuple[int, str]:
-    year = only_year(args, "导出档案")
+    """`导出档案 [年份] [分专委会]`: the year's archive, with a sheet per 专委会 when asked."""
+    words = fold(args).split()
+    by_committee = bool(words) and words[-1] in BY_COMMITTEE
+    year = only_year(" ".join(words[:-1] if by_committee else words), "导出档案")
     stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")
-    path = await export.year_archive(year, f"{export_dir()}/实绩档案-{year}-{stamp}.xlsx")
+    path = await export.year_archive(
+        year, f"{export_dir()}/实绩档案-{year}-{stamp}.xlsx", by_committee=by_committee
+    )
     await audit.record(actor.label, "archive_export", f"year:{year}")
     return year, str(path)

@@ -30,6 +30,7 @@ FOUR_VISITS = tuple(v.value for v in VisitType)
 FOUR_QUESTIONS = tuple(q.value for q in VisitQuestion)
 LEVEL_LABELS = {"district": "区级", "city": "市级", "province": "省级", "national": "全国"}
 ATTENDED = ("present", "late")
+REPORT_LABELS = {"submitted": "社情民意提交", "accepted": "社情民意受理", "returned": "社情民意退回"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +56,9 @@ class Standing:
     questions: dict[str, int] = field(default_factory=dict)
     attended: int = 0
     expected: int = 0
+    leave: int = 0
     attendance: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    @property
-    def attendance_rate(self) -> float | None:
-        return self.attended / self.expected if self.expected else None
+    attendance_rate: float | None = None  # as the policy reads leave (`Counting.attendance_formula`)
 
     @property
     def missing(self) -> list[str]:
@@ -129,7 +128,18 @@ async def _grouped(query, *columns: str) -> list[dict]:  # type: ignore[no-untyp
     return list(await query.annotate(n=Count("id")).group_by(*columns).values(*columns, "n"))
 
 
-def _add(standing: Standing, label: str, count: int, each: float) -> None:
+def report_item(policy: Policy, status: str, level: str) -> tuple[str, float]:
+    """The score item a 社情民意 report adds to (by the furthest status it reached), and its points."""
+    if status in ("adopted", "instructed"):
+        each = policy.adopted.get(level, policy.reports["accepted"])
+        label = f"社情民意{LEVEL_LABELS.get(level, '')}采用"
+        if status == "instructed":
+            return label + "并获批示", each + policy.reports["instructed"]
+        return label, each
+    return REPORT_LABELS[status], policy.reports[status]
+
+
+def _add(standing: Standing, label: str, each: float, count: int) -> None:
     if count:
         standing.items.append(ScoreItem(label, count, round(count * each, 2)))
 
@@ -184,30 +194,23 @@ async def assess(
             standing.attendance[stored] = count
             standing.expected += count
             standing.attended += count if key[1] in ATTENDED else 0
-            _add(standing, label, count, each)
+            _add(standing, label, each, count)
         standing.five_ones["视察调研"] = any(tally[(ActivityType.INSPECTION, s)] for s in ATTENDED)
+        standing.leave = sum(tally[(type_, "leave")] for type_ in ActivityType)
+        counted = standing.expected - (standing.leave if policy.counting.leave_excused else 0)
+        standing.attendance_rate = standing.attended / counted if counted else None
     for row in reports:
         standing = standings[row["member_id"]]
         standing.five_ones["社情民意"] = True
-        status, level, n = str(row["status"]), row["adopted_level"], row["n"]
-        if status in ("adopted", "instructed"):
-            each = policy.adopted.get(level, policy.reports["accepted"])
-            label = f"社情民意{LEVEL_LABELS.get(level, '')}采用"
-            if status == "instructed":
-                each += policy.reports["instructed"]
-                label += "并获批示"
-            _add(standing, label, n, each)
-        else:
-            labels = {"submitted": "社情民意提交", "accepted": "社情民意受理", "returned": "社情民意退回"}
-            _add(standing, labels[status], n, policy.reports[status])
+        _add(standing, *report_item(policy, str(row["status"]), row["adopted_level"]), count=row["n"])
     for row in proposals:
         standings[row["member_id"]].five_ones["提案"] = True
-        _add(standings[row["member_id"]], "提案（第一提案人）", row["n"], policy.records["proposal"])
+        _add(standings[row["member_id"]], "提案（第一提案人）", policy.records["proposal"], row["n"])
     for row in cosigned:
         if row["member_id"] in standings:
             standing = standings[row["member_id"]]
             standing.five_ones["提案"] |= policy.counting.co_signer_counts
-            _add(standing, "提案（联名）", row["n"], policy.records["proposal_cosigned"])
+            _add(standing, "提案（联名）", policy.records["proposal_cosigned"], row["n"])
     record_points = _score_records(standings, records, policy)
 
     ordered = sorted(standings.values(), key=lambda s: (-_total(s), s.member_id))
@@ -265,7 +268,7 @@ def _score_records(
                 if question in standing.questions:
                     standing.questions[question] += 1
     for (member_id, label), count in counts.items():
-        _add(standings[member_id], label, count, each_of[label])
+        _add(standings[member_id], label, each_of[label], count)
     return points
 
 

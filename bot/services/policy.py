@@ -22,7 +22,7 @@ ATTENDANCE_STATUSES = ("present", "late", "leave", "absent")
 REPORT_STATUSES = ("submitted", "accepted", "returned", "instructed")
 LEVELS = ("district", "city", "province", "national")
 RECORD_POINTS = ("proposal", "proposal_cosigned", "speech", "research", "opinion", "deed")
-TOP_LEVEL_KEYS = ("attendance", "reports", "records", "proposals", "rules", "grading")
+TOP_LEVEL_KEYS = ("attendance", "attendance_rate", "reports", "records", "proposals", "rules", "grading")
 GRADING_KEYS = ("method", "grades")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 

@@ -30,6 +30,13 @@ class Counting:
     # A co-signed 提案 counts as the co-signer's submission: for 五个一, 未完成, 我的履职 and the
     # no-submission rules alike (points for co-signing are `records.proposal_cosigned` either way).
     co_signer_counts: bool = True
+    # 出席率: approved leave is excused (left out of the activities counted) or counted as not present.
+    leave_excused: bool = True
+
+    @property
+    def attendance_formula(self) -> str:
+        """How 出席率 is computed, as the spreadsheets' header says it."""
+        return "实到÷(应到−请假)" if self.leave_excused else "实到÷应到"
 
     def cap(self, kind: str) -> int:
         return self.unconfirmed_cap.get(kind, DEFAULT_UNCONFIRMED_CAP)
@@ -68,7 +75,29 @@ def _co_signer_counts(check: _Checker, data: dict[str, Any]) -> bool:
     return value
 
 
+LEAVE_READINGS = {"excused": True, "absent": False}
+
+
+def _leave_excused(check: _Checker, data: dict[str, Any]) -> bool:
+    table = data.get("attendance_rate", {})
+    if not isinstance(table, dict):
+        check.fail("not_table", "attendance_rate")
+        return True
+    for key in table:
+        if key != "leave":
+            check.fail("unknown_key", "attendance_rate", key, detail="leave")
+    value = table.get("leave", "excused")
+    if value not in LEAVE_READINGS:
+        check.fail("bad_leave_reading", "attendance_rate", "leave", detail=repr(value))
+        return True
+    return LEAVE_READINGS[value]
+
+
 def parse_counting(check: _Checker, data: dict[str, Any]) -> Counting:
     records = data.get("records")
     caps = _caps(check, records) if isinstance(records, dict) else Counting().unconfirmed_cap
-    return Counting(unconfirmed_cap=caps, co_signer_counts=_co_signer_counts(check, data))
+    return Counting(
+        unconfirmed_cap=caps,
+        co_signer_counts=_co_signer_counts(check, data),
+        leave_excused=_leave_excused(check, data),
+    )

@@ -88,7 +88,7 @@ class RecordRow(NamedTuple):
 async def year_rows(year: int, scope: Q) -> list[RecordRow]:
     """The year's records within `scope`, in the order they were made (occurred_on, id)."""
     query = Record.filter(scope, year=year).order_by("occurred_on", "id").values_list(*RecordRow._fields)
-    return [RecordRow(*row) for row in await rows.fetch(query)]
+    return await rows.fetch_as(query, RecordRow._make)
 
 
 class CapCounter:

@@ -24,17 +24,17 @@ async def show_ranking(req: Request) -> str:
 
 @router.command(
     "未完成",
-    usage="未完成",
-    summary="五个一尚未完成的委员",
-    doc="members with 五个一 missing",
+    usage="未完成 [专委会 名称｜界别 名称]",
+    summary="五个一尚未完成的委员（可按专委会、界别）",
+    doc="members with 五个一 missing, everyone or within a 专委会 / 界别",
     staff=True,
     where=Where.PRIVATE,
 )
 @router.hint("没完成", "五个一", "任务完成", staff=True)
 async def show_unfinished(req: Request) -> str:
     actor = await require_staff(req.sender, private_only=True)
-    year, missing, total = await archive.unfinished(actor, req.args)
-    return render("archive/unfinished.j2", year=year, missing=missing, total=total)
+    year, missing, total, group = await archive.unfinished(actor, req.args)
+    return render("archive/unfinished.j2", year=year, missing=missing, total=total, group=group)
 
 
 @router.command(
@@ -61,9 +61,9 @@ async def show_member(req: Request) -> str:
 
 @router.command(
     "导出档案",
-    usage="导出档案 [年份]",
-    summary="导出年度档案（.xlsx，私聊发送）",
-    doc="the year's archive as .xlsx, sent in the private chat",
+    usage="导出档案 [年份] [分专委会]",
+    summary="导出年度档案（.xlsx，私聊发送；加「分专委会」每个专委会一页）",
+    doc="the year's archive as .xlsx, sent in the private chat (`分专委会`: a sheet per 专委会 too)",
     staff=True,
     where=Where.PRIVATE,
 )

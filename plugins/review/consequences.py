@@ -53,9 +53,9 @@ async def _decide_batch(req: Request, state: dict[str, Any]) -> str | Ask:
 
 @router.command(
     "预警",
-    usage="预警",
-    summary="接近或达到处理条件的委员",
-    doc="members near or past a threshold",
+    usage="预警 [专委会 名称｜界别 名称]",
+    summary="接近或达到处理条件的委员（可按专委会、界别）",
+    doc="members near or past a threshold, everyone or within a 专委会 / 界别",
     staff=True,
     where=Where.PRIVATE,
 )

@@ -46,7 +46,7 @@ async def view(member_id: int, actor: Actor) -> tuple[bool, bool, bool, bool]:
     member = await Member.get(id=member_id)
     standing = (await assessment.assess(2026)).of(member_id)
     mine = await progress.for_member(member)
-    _year, missing, _total = await archive.unfinished(actor, "")
+    _year, missing, _total, _group = await archive.unfinished(actor, "")
     unfinished = [s for s in missing if s.member_id == member_id and "提案" in s.missing]
     found = [f for f in await rules.findings(2026) if f.member_id == member_id]
     return standing.five_ones["提案"], mine.five_ones[0].done, bool(unfinished), bool(found)

@@ -19,6 +19,7 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
     assert book.sheetnames == [
         "汇总",
         "考勤",
+        "得分明细",
         "社情民意",
         "提案",
         "四访",
@@ -30,22 +31,23 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
     ]
     summary = book["汇总"]
     header = [c.value for c in summary[1]]
-    assert header == list(export.SUMMARY_HEADER)
+    assert header[:7] == ["排名", "姓名", "界别", "专委会", "专委会排名", "得分", "档次"]
+    assert header[-2:] == ["出席率（实到÷(应到−请假)）", "得分构成"]
     assert summary.freeze_panes == "A2"
     assert summary.auto_filter.ref == f"A1:{summary.cell(1, len(header)).column_letter}5"
     assert summary[1][0].font.bold
     assert summary.column_dimensions["B"].width >= 6 and summary.column_dimensions["D"].width >= 14
     rows = [[c.value for c in row] for row in summary.iter_rows(min_row=2)]
-    assert [r[:6] for r in rows] == [
-        [1, "甲", "经济界", "经济委", 23, "合格"],
-        [1, "乙", "教育界", "经济委", 23, "合格"],
-        [3, "丙", "教育界", "文史委、经济委", 13, "不合格"],
-        [4, "丁", "民革", "文史委", -2, "不合格"],
+    assert [r[:7] for r in rows] == [
+        [1, "甲", "经济界", "经济委", "经济委 1/3", 23, "合格"],
+        [1, "乙", "教育界", "经济委", "经济委 1/3", 23, "合格"],
+        [3, "丙", "教育界", "文史委、经济委", "文史委 1/2；经济委 3/3", 13, "不合格"],
+        [4, "丁", "民革", "文史委", "文史委 2/2", -2, "不合格"],
     ]
     first = dict(zip(header, rows[0], strict=True))
     assert (first["提案"], first["社情民意"], first["好事实事"]) == ("✔", "✔", "✘")
-    assert (first["应到"], first["实到"], first["出席率"]) == (1, 1, 1)
-    assert summary.cell(2, header.index("出席率") + 1).number_format == "0.0%"
+    assert (first["应到"], first["请假"], first["实到"], first["出席率（实到÷(应到−请假)）"]) == (1, 0, 1, 1)
+    assert summary.cell(2, header.index("出席率（实到÷(应到−请假)）") + 1).number_format == "0.0%"
     assert first["得分构成"] == "全体会议出席×1 +5；社情民意市级采用×1 +8；提案（第一提案人）×1 +10"
 
     attendance = book["考勤"]
@@ -90,8 +92,12 @@ async def test_member_archive_and_commendations(db, clock, tmp_path):
     [visit] = [[c.value for c in row] for row in book["考勤"].iter_rows(min_row=2)]
     assert visit[0] == "丙" and visit[2:4] == ["活动", "全体会议"] and visit[5] == "迟到"
     assert visit[4] == datetime(2026, 6, 1, 9, 10)  # local time of the start, as Excel has no zones
-    items = {row[1].value: row[3].value for row in book["得分明细"].iter_rows(min_row=2)}
-    assert items == {"全体会议迟到": 3, "社情民意受理": 3, "会议发言": 5, "走访社区居民": 2}
+    assert [c.value for c in book["得分明细"][1]] == ["姓名", "项目", "依据", "日期", "得分"]
+    items = {row[1].value: (row[2].value, row[4].value) for row in book["得分明细"].iter_rows(min_row=2)}
+    assert items["全体会议迟到"] == (f"#{visit[1]} 活动", 3)
+    assert items["社情民意受理"][1] == 3 and items["社情民意受理"][0].endswith(" 停车难")
+    assert items["会议发言"][1] == 5 and items["会议发言"][0].endswith(" 为社区老人义诊")
+    assert items["走访社区居民"][1] == 2 and len(items) == 4
     [speech] = [[c.value for c in row] for row in book["会议发言"].iter_rows(min_row=2)]
     assert (
         speech[1:3] == ["丙", "为社区老人义诊"]

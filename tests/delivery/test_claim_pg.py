@@ -72,7 +72,7 @@ async def test_a_rolled_back_enqueue_wakes_nobody_and_leaves_nothing(db, clock):
 
 async def test_the_claim_reads_an_index_in_order_not_a_sort_of_every_due_row(db, clock):
     """24,000 pending rows (a broadcast, due now) and personal rows: each class's claim query is a
-    range scan of (status, message_class, due_at, id), without a Sort node."""
+    range scan of (status, platform, message_class, due_at, id), without a Sort node."""
     _postgres_only(db)
     await outbox.enqueue_many(
         [
@@ -89,12 +89,12 @@ async def test_the_claim_reads_an_index_in_order_not_a_sort_of_every_due_row(db,
     await conn.execute_script("ANALYZE outbox")
     now = clock.current + timedelta(seconds=1)
     for message_class in MessageClass:
-        query = store._due(now, message_class, 100, []).select_for_update(skip_locked=True)
+        query = store._due(now, message_class, 100, [], "qq").select_for_update(skip_locked=True)
         plan = "\n".join(
             row["QUERY PLAN"]
             for row in await conn.execute_query_dict(f"EXPLAIN {query.sql(params_inline=True)}")
         )
         assert "Sort" not in plan, plan
         assert "outbox_status_" in plan and "Index" in plan, plan
-    jobs = await store.claim("me", now, 100)
+    jobs = await store.claim("me", now, 100, platforms=["", "qq"])
     assert [job.message_class for job in jobs[:50]] == [MessageClass.PERSONAL] * 50

@@ -77,7 +77,7 @@ async def test_two_dispatchers_never_send_a_row_twice(db, registry, configure):
     assert set(owners) == {"first", "second"}, owners  # both really worked, on disjoint rows
 
 
-async def test_two_app_processes_share_a_broadcast(db, postgres_url, tmp_path):
+async def test_two_app_processes_with_two_accounts_share_a_broadcast(db, postgres_url, tmp_path):
     _postgres_only(db)
     await Member.bulk_create([Member(name=f"委员{i:03d}") for i in range(ROWS)])
     ids = sorted(await Member.all().values_list("id", flat=True))
@@ -96,7 +96,9 @@ async def test_two_app_processes_share_a_broadcast(db, postgres_url, tmp_path):
         "LOG_LEVEL": "WARNING",
     }
     apps = [AppProcess(database_url=postgres_url, env=env, workdir=tmp_path / f"app{n}") for n in (1, 2)]
-    peers = [OneBotPeer(app.ws_url, app.token) for app in apps]
+    # two QQ accounts, one per process: each process sends for its own account (one account is
+    # sent for by one process at a time, see test_senders_pg.py)
+    peers = [OneBotPeer(app.ws_url, app.token, self_id=10_000 + n) for n, app in enumerate(apps)]
     try:
         for app, peer in zip(apps, peers, strict=True):
             app.workdir.mkdir()

@@ -23,7 +23,7 @@ from bot.delivery.sms import SmsRequest
 from bot.delivery.sms.aliyun import AliyunSms
 from bot.delivery.sms.tencent import TencentSms
 from bot.render import render
-from bot.services import broadcasts, delivery_report
+from bot.services import activity_edit, broadcasts, delivery_report
 from models import OutboxMessage, OutboxStatus, Role, SmsSend
 from tests import factories
 from tests.support.fake_sms import FakeAliyunSms, FakeTencentSms
@@ -381,3 +381,36 @@ async def test_alibaba_cloud_sends_the_same_notice_with_named_parameters(db, clo
         assert (await SmsSend.get(outbox_id=row.id)).provider == "aliyun"
     finally:
         await aliyun.stop()
+
+
+async def test_quiet_hours_hold_a_non_urgent_sms_until_morning(db, clock, registry, tencent, sms):
+    member = await factories.member("周海燕", phone="13912345678")
+    clock.advance(hours=14)  # 23:00 local
+    await _notice("B9", member.id)
+    await Dispatcher().drain()
+    row = await OutboxMessage.get(dedupe_key=f"B9:{member.id}")
+    assert tencent.requests == 0 and row.status == OutboxStatus.PENDING
+    assert to_local(row.due_at).strftime("%H:%M") == "07:30"
+    clock.set(row.due_at)
+    await Dispatcher().drain()
+    assert [call.phone for call in tencent.delivered()] == ["13912345678"]
+
+
+async def test_a_meeting_moved_off_today_is_urgent_and_goes_by_sms_too(db, clock, registry, tencent, sms):
+    qq = registry("qq")
+    member = await factories.member("林建国", phone="13900000001", qq="10001")
+    activity = await factories.activity(
+        title="全体委员会议", starts_in=timedelta(hours=3), member_ids=[member.id]
+    )
+    await Dispatcher().drain()
+    qq.sent.clear()
+    tencent.calls.clear()
+    draft = activity_edit.draft_of(activity, [member.id])
+    draft.start_at = activity.start_at + timedelta(days=1)  # moved to tomorrow
+    draft.end_at = activity.end_at + timedelta(days=1)
+    await activity_edit.update(activity.id, draft, "member:9")
+    await Dispatcher().drain()
+    changed = await OutboxMessage.filter(dedupe_key__startswith=f"activity-changed:{activity.id}:").first()
+    assert changed is not None and changed.urgent
+    assert [address for _, address, _ in qq.sent] == ["10001"]
+    assert [call.phone for call in tencent.delivered()] == ["13900000001"]

@@ -216,12 +216,13 @@ class OneBotPeer:
             json.dumps({"self_id": self.self_id, "time": int(time.time()), **event}, ensure_ascii=False)
         )
 
-    def private_message(self, user_id: int, text: str, message_id: int = 1) -> dict[str, Any]:
+    def private_message(self, user_id: int, text: str, message_id: int | None = None) -> dict[str, Any]:
+        """A private message event; each with a message id of its own unless one is given."""
         return {
             "post_type": "message",
             "message_type": "private",
             "sub_type": "friend",
-            "message_id": message_id,
+            "message_id": next(self._ids) if message_id is None else message_id,
             "user_id": user_id,
             "message": _text(text),
             "raw_message": text,
@@ -229,13 +230,15 @@ class OneBotPeer:
             "sender": {"user_id": user_id, "nickname": str(user_id)},
         }
 
-    def group_message(self, user_id: int, group_id: int, text: str, message_id: int = 1) -> dict[str, Any]:
+    def group_message(
+        self, user_id: int, group_id: int, text: str, message_id: int | None = None
+    ) -> dict[str, Any]:
         return {
             "post_type": "message",
             "message_type": "group",
             "sub_type": "normal",
             "group_id": group_id,
-            "message_id": message_id,
+            "message_id": next(self._ids) if message_id is None else message_id,
             "user_id": user_id,
             "message": _text(text),
             "raw_message": text,

@@ -5,6 +5,9 @@ The contract between the dispatcher and a channel
 A channel is registered under its platform name (`channels.register`). It declares:
 
 - `platform` and `max_length`;
+- optionally `account()`: the platform account it sends with now (QQ: the connected bot's number).
+  One process at a time sends for an account (`bot.delivery.senders`); its pace and cap are that
+  process's;
 - `limits` (`ChannelLimits`): the pause between two group messages and between two private messages
   (each plus a random jitter), a daily cap for the platform account, and `inflight`: how many rows the
   dispatcher may hand over before it records their outcome (1 for a paced real platform, so that a
@@ -132,6 +135,13 @@ class FallbackChannel(Protocol):
 
 def limits_of(channel: object) -> ChannelLimits:
     return getattr(channel, "limits", None) or DEFAULT_LIMITS
+
+
+def account_of(channel: object) -> str:
+    """The platform account a channel sends with right now (a channel with several accounts, or
+    one that can tell, defines `account()`; '' is "the platform's one account")."""
+    account = getattr(channel, "account", None)
+    return str(account()) if callable(account) else ""
 
 
 def connected_bot(bot_class: type[B]) -> B | None:

@@ -16,11 +16,16 @@ How a failed call is classified (OneBot V11 `retcode`, with go-cqhttp's meanings
 | any other retcode                              | REJECTED  | refused, reason kept for staff                |
 | no connection (ApiNotAvailable)                | RETRYABLE | nothing left the process                      |
 | timeout / network error after sending          | UNKNOWN   | the frame may have reached QQ                 |
+| the connection dropped before the answer came  | UNKNOWN   | at once: NoneBot would wait its API timeout   |
 | anything else                                  | UNKNOWN   | cannot tell: never resend blindly             |
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+import nonebot
 from nonebot.adapters.onebot.v11 import (
     ActionFailed,
     ApiNotAvailable,
@@ -60,6 +65,15 @@ def classify_failure(exc: BaseException) -> SendResult:
     return SendResult(SendOutcome.UNKNOWN, f"{type(exc).__name__}: {exc}", "error")
 
 
+DROP_POLL_SECONDS = 0.05
+
+
+async def _until_disconnected(bot: Bot) -> None:
+    """Return once this bot's WebSocket has gone (NoneBot drops the bot when its connection closes)."""
+    while nonebot.get_bots().get(bot.self_id) is bot:  # noqa: ASYNC110 (NoneBot has no per-bot event)
+        await asyncio.sleep(DROP_POLL_SECONDS)
+
+
 class OneBotChannel:
     platform = "qq"
     max_length = 4500
@@ -80,14 +94,31 @@ class OneBotChannel:
     def available(self) -> bool:
         return self._bot() is not None
 
+    def account(self) -> str:
+        bot = self._bot()
+        return bot.self_id if bot is not None else ""
+
     async def _call(self, action: str, /, **params: object) -> SendResult:
         bot = self._bot()
         if bot is None:
             return SendResult(SendOutcome.RETRYABLE, "no OneBot connection", "offline")
+        call = asyncio.ensure_future(bot.call_api(action, **params))
+        dropped = asyncio.ensure_future(_until_disconnected(bot))
         try:
-            await bot.call_api(action, **params)
-        except Exception as exc:
-            return classify_failure(exc)
+            await asyncio.wait({call, dropped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            dropped.cancel()
+            if not call.done():
+                call.cancel()
+        if not call.done() or call.cancelled():
+            # NoneBot's call would wait for its answer until the API timeout (30 s by default), even
+            # once the client is back on a new connection: the frame may have gone out, so unknown.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await call
+            return SendResult(SendOutcome.UNKNOWN, "the OneBot connection dropped while sending", "dropped")
+        error = call.exception()
+        if error is not None:
+            return classify_failure(error)
         return SendResult(SendOutcome.SENT)
 
     async def send_to_account(self, account_id: str, text: str) -> SendResult:
