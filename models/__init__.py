@@ -9,6 +9,7 @@ from models.assessment import (
     RuleReminder,
 )
 from models.binding import BindingAttempt, BindingCode, BindingLog
+from models.commendation import Commendation, CommendationStatus
 from models.console import ConsoleLogin, ConsoleSession
 from models.correction import AttendanceCorrection
 from models.leave import LeaveRequest, LeaveStatus
@@ -31,6 +32,8 @@ __all__ = [
     "BindingAttempt",
     "BindingCode",
     "BindingLog",
+    "Commendation",
+    "CommendationStatus",
     "Committee",
     "Consequence",
     "ConsequenceKind",

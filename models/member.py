@@ -40,6 +40,7 @@ class Member(Model):
     name = fields.CharField(max_length=32, db_index=True)
     gender = fields.CharField(max_length=4, default="")
     sector = fields.CharField(max_length=64, default="", db_index=True, description="界别")
+    employer = fields.CharField(max_length=100, default="", db_default="", description="工作单位 (委员单位)")
     role = fields.CharEnumField(Role, max_length=8, default=Role.MEMBER)
     # db_default: adding a NOT NULL column to a table that has rows needs a default in the database
     also_member = fields.BooleanField(

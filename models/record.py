@@ -112,8 +112,12 @@ class Record(Model):
     member_id: int
     kind = fields.CharEnumField(RecordKind, max_length=10)
     visit_type = fields.CharField(max_length=8, default="", description="VisitType for kind=visit")
+    # db_default: adding a NOT NULL column to a table that has rows needs a default in the database
     questions = fields.CharField(
-        max_length=16, default="", description="四问 a visit covered, VisitQuestion values joined by 、"
+        max_length=16,
+        default="",
+        db_default="",
+        description="四问 a visit covered, VisitQuestion values joined by 、",
     )
     description = fields.CharField(max_length=500)
     occurred_on = fields.DateField()

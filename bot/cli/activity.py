@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.runner import CLI_ACTOR, UsageProblem, error_line, run
+from bot.cli.runner import CLI_ACTOR, MINUTES_MAX, ROW_NUMBER_MAX, UsageProblem, error_line, run
 from bot.render import render
 from bot.services import activities, activity_form, activity_listing
 from bot.services.activities import ActivityDraft
@@ -96,10 +96,12 @@ def create(
         typer.Option(help="QQ group number or 企业微信 robot name to announce in"),
     ] = None,
     opens_before: Annotated[
-        int | None, typer.Option(min=0, help="check-in opens this many minutes before the start")
+        int | None,
+        typer.Option(min=0, max=MINUTES_MAX, help="check-in opens this many minutes before the start"),
     ] = None,
     closes_after: Annotated[
-        int | None, typer.Option(min=0, help="check-in closes this many minutes after the start")
+        int | None,
+        typer.Option(min=0, max=MINUTES_MAX, help="check-in closes this many minutes after the start"),
     ] = None,
 ) -> None:
     """Create an activity; everyone expected gets a pending attendance row."""
@@ -125,7 +127,7 @@ async def close_activity(number: int) -> str:
 
 
 @activity_app.command("close")
-def close(number: Annotated[int, typer.Argument(help="activity number")]) -> None:
+def close(number: Annotated[int, typer.Argument(min=1, max=ROW_NUMBER_MAX, help="activity number")]) -> None:
     """Close; everyone still pending becomes absent."""
     run(lambda: close_activity(number))
 
@@ -134,7 +136,9 @@ async def attendance_sheet(number: int) -> str:
     return render("activity/sheet.j2", sheet=await activities.attendance_sheet(number))
 
 
-def attendance(number: Annotated[int, typer.Argument(help="activity number")]) -> None:
+def attendance(
+    number: Annotated[int, typer.Argument(min=1, max=ROW_NUMBER_MAX, help="activity number")],
+) -> None:
     """Attendance sheet of an activity."""
     run(lambda: attendance_sheet(number))
 

@@ -10,10 +10,28 @@ from typing import Annotated
 import typer
 
 from bot import clock
-from bot.cli.runner import CLI_ACTOR, input_file, output_file, run, working
+from bot.cli.runner import (
+    CLI_ACTOR,
+    ROW_NUMBER_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    input_file,
+    output_file,
+    run,
+    working,
+)
 from bot.render import render
 from bot.sender import Sender
-from bot.services import audit, export, membership, policy, proposals, review_batch, rules
+from bot.services import (
+    audit,
+    commendation_export,
+    export,
+    membership,
+    policy,
+    proposals,
+    review_batch,
+    rules,
+)
 from bot.services.actors import Actor, find_member
 from bot.services.errors import ServiceError
 from bot.services.parsing import parse_number
@@ -25,7 +43,7 @@ archive_app = typer.Typer(help="performance archive exports", no_args_is_help=Tr
 proposal_app = typer.Typer(help="record proposals", no_args_is_help=True)
 rules_app = typer.Typer(help="the committee's rules", no_args_is_help=True)
 
-Year = Annotated[int | None, typer.Option(help="the year (default: this year)")]
+Year = Annotated[int | None, typer.Option(min=YEAR_MIN, max=YEAR_MAX, help="the year (default: this year)")]
 
 
 def _year(year: int | None) -> int:
@@ -82,23 +100,18 @@ def archive_member(
     run(lambda: export_member(member, _year(year), out))
 
 
-async def export_commendations(year: int, out: str, grades: list[str]) -> str:
+async def export_commendations(year: int, out: str) -> str:
     target = output_file(out)
     with working(f"正在生成 {year} 年度表彰名单"):
-        path, count = await export.commendations(year, target, grades)
+        path, count = await commendation_export.export(year, target)
     await audit.record(CLI_ACTOR, "commendations_export", f"year:{year}")
     return render("archive/cli_written.j2", path=str(path), count=count)
 
 
-def commendations(
-    out: Annotated[str, typer.Argument(help="output .xlsx")],
-    year: Year = None,
-    grade: Annotated[
-        list[str] | None, typer.Option(help="grade to list, may repeat (default: the top grade)")
-    ] = None,
-) -> None:
-    """Commendation list (表彰名单) from the grades."""
-    run(lambda: export_commendations(_year(year), out, grade or []))
+def commendations(out: Annotated[str, typer.Argument(help="output .xlsx")], year: Year = None) -> None:
+    """The year's confirmed commendations (表彰名单): a sheet for each body they are reported to
+    (the policy's recipients, e.g. 组织部 and 统战部) and one per 委员单位."""
+    run(lambda: export_commendations(_year(year), out))
 
 
 async def add_proposal(member: str, number: str, title: str, cosigners: str) -> str:
@@ -169,7 +182,9 @@ async def list_pending(page: int) -> str:
 
 
 @rules_app.command("pending")
-def rules_pending(page: Annotated[int, typer.Option(min=1, help="page of 20")] = 1) -> None:
+def rules_pending(
+    page: Annotated[int, typer.Option(min=1, max=ROW_NUMBER_MAX, help="page of 20")] = 1,
+) -> None:
     """Drafted consequences waiting for staff: the total and one page."""
     run(lambda: list_pending(page))
 
@@ -234,7 +249,7 @@ def audit_log(
     ] = None,
     actor: Annotated[str, typer.Option(help="e.g. member:3 or cli")] = "",
     action: Annotated[str, typer.Option(help="e.g. archive_export")] = "",
-    limit: Annotated[int, typer.Option(min=1, help="most entries shown")] = 200,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="most entries shown")] = 200,
 ) -> None:
     """Read the audit log of staff actions on personal data (who, when, what; never the data)."""
     day = since.date().isoformat() if since else None

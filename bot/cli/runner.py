@@ -28,6 +28,11 @@ from bot.services.errors import ServiceError
 
 CLI_ACTOR = "cli"
 DONE, REFUSED, USAGE = 0, 1, 2
+# Bounds of the numbers typed on the command line, checked by the parser (exit 2), so that no
+# number reaches the database or the calendar out of their range.
+ROW_NUMBER_MAX = 2_147_483_647  # the largest id the databases' integer columns hold
+YEAR_MIN, YEAR_MAX = 2000, 2100
+MINUTES_MAX = 7 * 24 * 60  # a check-in window offset: at most a week
 
 
 @dataclass(slots=True)

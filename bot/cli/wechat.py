@@ -53,7 +53,7 @@ def check_menu(menu: dict[str, Any]) -> None:
 
 def load_menu(path: Path) -> dict[str, Any]:
     try:
-        menu = json.loads(path.read_text(encoding="utf-8"))
+        menu = json.loads(path.read_text(encoding="utf-8-sig"))  # with or without a byte-order mark
         check_menu(menu)
     except (ValueError, AttributeError) as exc:  # bad JSON or a broken limit
         raise Refusal(error_line("bad_menu", path=str(path), reason=exc)) from exc

@@ -14,9 +14,9 @@ from loguru import logger
 from bot.config import get_settings
 from bot.delivery import channels, trail
 from bot.delivery.channels.base import (
-    INVALID_ADDRESS,
     NEEDS_FALLBACK,
     NO_FALLBACK,
+    UNREACHABLE_CODES,
     FallbackChannel,
     MessageChannel,
     OutgoingText,
@@ -157,8 +157,8 @@ async def record(owner: str, outcomes: Sequence[Outcome], now: datetime) -> dict
             )
             counts[OutboxStatus.PENDING] += 1
             continue
-        elif result.code == INVALID_ADDRESS and isinstance(item.job.recipient, MemberRecipient):
-            status = OutboxStatus.UNREACHABLE  # the roster's number does not reach them: staff are told
+        elif result.code in UNREACHABLE_CODES and isinstance(item.job.recipient, MemberRecipient):
+            status = OutboxStatus.UNREACHABLE  # the number or account does not reach them: staff are told
         else:
             status = OutboxStatus.FAILED
         route_key = json.dumps(item.route, ensure_ascii=False, sort_keys=True) if item.route else ""

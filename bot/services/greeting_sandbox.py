@@ -182,6 +182,7 @@ def _serve(lines: Iterator[str]) -> None:
             if key not in checked:
                 assert env.loader is not None
                 source, _, _ = env.loader.get_source(env, job["template"])
+                source = source.removeprefix("\ufeff")  # a file saved by Notepad starts with a BOM
                 check_names(env, source, set(job["context"]))
                 checked[key] = env.from_string(source)
             answer = {"text": _generate(checked[key], job["context"], header["limit"])}

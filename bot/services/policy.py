@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.services.errors import ServiceError
+from bot.services.policy_commendation import CommendationCriteria, parse_commendation
 from bot.services.policy_counting import Counting, parse_counting
 from bot.services.policy_rules import CountRule, SubmissionRule, parse_rules
 from models import ActivityType, VisitType
@@ -22,7 +23,16 @@ ATTENDANCE_STATUSES = ("present", "late", "leave", "absent")
 REPORT_STATUSES = ("submitted", "accepted", "returned", "instructed")
 LEVELS = ("district", "city", "province", "national")
 RECORD_POINTS = ("proposal", "proposal_cosigned", "speech", "research", "opinion", "deed")
-TOP_LEVEL_KEYS = ("attendance", "attendance_rate", "reports", "records", "proposals", "rules", "grading")
+TOP_LEVEL_KEYS = (
+    "attendance",
+    "attendance_rate",
+    "reports",
+    "records",
+    "proposals",
+    "commendation",
+    "rules",
+    "grading",
+)
 GRADING_KEYS = ("method", "grades")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -60,6 +70,7 @@ class Policy:
     records: dict[str, float]
     visits: dict[str, float]
     counting: Counting = field(default_factory=Counting)
+    commendation: CommendationCriteria = field(default_factory=CommendationCriteria)
     count_rules: list[CountRule] = field(default_factory=list)
     submission_rules: list[SubmissionRule] = field(default_factory=list)
     grading_method: str = "score"
@@ -263,6 +274,7 @@ def parse(text: str, source: str = "<policy>") -> Policy:
             check.table(data, "records", "visit"), tuple(v.value for v in VisitType), "records", "visit"
         ),
         counting=parse_counting(check, data),
+        commendation=parse_commendation(check, data),
     )
     policy.count_rules, policy.submission_rules = parse_rules(check, data)
     _grading(check, data, policy)
@@ -274,7 +286,7 @@ def parse(text: str, source: str = "<policy>") -> Policy:
 def load_file(path: str | Path) -> Policy:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad saves UTF-8 with a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(str(path), [Problem(0, "unreadable", detail=str(exc))]) from None
     return parse(text, str(path))

@@ -25,7 +25,7 @@ from bot.services.actors import forget_all_accounts
 from models import Activity, Attendance, AttendanceStatus, Committee, Member, MemberStatus, Role
 from models.activity import ActivityStatus
 
-HEADERS = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色"]
+HEADERS = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色", "工作单位"]
 REQUIRED_HEADERS = {"姓名"}
 MEMBER_WORD = "委员"
 STAFF_WORDS = {"工作人员": Role.STAFF, "管理员": Role.ADMIN}
@@ -51,6 +51,7 @@ class RosterRow:
     birthday_lunar: bool
     role: Role
     also_member: bool
+    employer: str | None = None  # 工作单位; None: the file has no such column, left as it is
 
 
 @dataclass
@@ -202,6 +203,9 @@ def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]
         except ValueError:
             problems.append(f"角色「{row.get('角色', '').strip()}」未知（可填：{ROLE_FORMS}）")
         committees = tuple(c for c in COMMITTEE_SPLIT.split(row.get("专委会", "").strip()) if c)
+        employer = row.get("工作单位")
+        if employer is not None and len(employer.strip()) > 100:
+            problems.append("工作单位过长（最多 100 字）")
         if problems:
             errors.append(f"第 {index} 行：" + "；".join(problems))
             continue
@@ -217,6 +221,7 @@ def validate(rows: Iterable[dict[str, str]]) -> tuple[list[RosterRow], list[str]
                 birthday_lunar=lunar,
                 role=role,
                 also_member=also_member,
+                employer=employer.strip() if employer is not None else None,
             )
         )
     return parsed, errors
@@ -254,11 +259,13 @@ FIELD_LABELS = {
     "also_member": "角色",
     "status": "状态",
     "committees": "专委会",
+    "employer": "工作单位",
 }
 
 
 def _values(row: RosterRow) -> dict[str, Any]:
-    return {
+    employer = {} if row.employer is None else {"employer": row.employer}
+    return employer | {
         "name": row.name,
         "gender": row.gender,
         "sector": row.sector,
@@ -381,6 +388,7 @@ async def export_rows() -> list[list[str]]:
                 m.phone or "",
                 birthday,
                 role_text(m),
+                m.employer,
             ]
         )
     return table

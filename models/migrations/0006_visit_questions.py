@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Record',
             name='questions',
-            field=fields.CharField(default='', description='四问 a visit covered, VisitQuestion values joined by 、', max_length=16),
+            field=fields.CharField(default='', db_default='', description='四问 a visit covered, VisitQuestion values joined by 、', max_length=16),
         ),
     ]

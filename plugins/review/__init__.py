@@ -4,7 +4,7 @@ Every command here is for staff in a private chat (it shows or changes personal 
 """
 
 from bot.chat import router
-from plugins.review import assessment, consequences, records  # noqa: F401  (matchers)
+from plugins.review import assessment, commendation, consequences, records  # noqa: F401  (matchers)
 
 __plugin_meta__ = router.metadata(
     __name__,

@@ -5,7 +5,7 @@ from openpyxl import Workbook, load_workbook
 from bot.services import binding, roster
 from models import Identity, Member, Role
 
-HEADER = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色"]
+HEADER = ["姓名", "性别", "界别", "专委会", "手机", "生日", "角色", "工作单位"]
 GOOD = [
     ["林建国", "男", "经济界", "经济委", "13900000002", "1968-07-21", "委员"],
     ["陈晓梅", "女", "教育界", "提案委、文史委", "13900000003", "农历1972-08-15", ""],
@@ -81,7 +81,16 @@ async def test_export_round_trip(db, tmp_path):
     sheet = load_workbook(out).active
     rows = [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == HEADER
-    assert rows[2] == ["陈晓梅", "女", "教育界", "提案委、文史委", "13900000003", "农历1972-08-15", "委员"]
+    assert rows[2] == [
+        "陈晓梅",
+        "女",
+        "教育界",
+        "提案委、文史委",
+        "13900000003",
+        "农历1972-08-15",
+        "委员",
+        "",
+    ]
     again = await roster.import_file(out)
     assert again.unchanged == 3
 

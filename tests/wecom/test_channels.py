@@ -217,3 +217,20 @@ async def test_a_member_the_app_does_not_know_is_reached_on_their_next_channel(
     text = render("delivery/status.j2", s=await delivery_report.batch_status("B77"))
     assert "郑晓光：企业微信应用消息未发出（账号无效或不在应用的可见范围内） → QQ消息已送达" in text
     assert qq.sent == [("private", "10086", "会议通知")]
+
+
+async def test_a_member_whose_only_channel_does_not_know_them_is_unreachable(db, clock, fake, api, registry):
+    channels.register(WecomChannel(api))
+    member = await factories.member("钱佳怡")
+    await Identity.create(member=member, platform="wecom", account_id="LeftTheCorp")
+    fake.invalid_users.add("LeftTheCorp")
+    await outbox.enqueue(
+        key="wecom-gone:1",
+        recipient=MemberRecipient(member.id),
+        template="notices/text.j2",
+        context={"text": "会议通知"},
+    )
+    await Dispatcher().drain()
+    row = await OutboxMessage.get(dedupe_key="wecom-gone:1")
+    assert (row.status, row.channel) == (OutboxStatus.UNREACHABLE, "wecom")
+    assert "81013" in row.last_error

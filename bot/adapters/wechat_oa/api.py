@@ -1,26 +1,17 @@
 """Async client of the WeChat HTTP API (aiohttp; never wechatpy's blocking client on the event loop).
 
-The access token has a single owner per process: one lock guards fetching it, it is fetched from
-the stable-token endpoint (which hands every caller the same token until it expires, so the CLI and
-the bot do not invalidate each other's), refreshed a margin before it expires, and kept in the
-database so that a restart reuses it. A call rejected for its token (40001, 42001, 40014) refreshes
-once and is retried once. Every other error is classified for the caller.
+The access token has a single owner per process (`bot.adapters.webhook.client`), fetched from the
+stable-token endpoint. A call rejected for its token (40001, 42001, 40014) refreshes once and is
+retried once. Every other error is classified for the caller.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-import aiohttp
-from loguru import logger
-
-from bot import clock
-from models import WechatToken
+from bot.adapters.webhook.client import ApiClient
 
 TOKEN_ERRORS = {40001, 42001, 40014}
 
@@ -76,7 +67,10 @@ class QrTicket:
     expire_seconds: int | None
 
 
-class WechatApi:
+class WechatApi(ApiClient):
+    label = "wechat"
+    token_errors = frozenset(TOKEN_ERRORS)
+
     def __init__(
         self,
         *,
@@ -86,66 +80,30 @@ class WechatApi:
         timeout: float = 10.0,
         refresh_margin: int = 300,
     ) -> None:
+        super().__init__(base_url=base_url, timeout=timeout, refresh_margin=refresh_margin)
         self.app_id = app_id
         self.app_secret = app_secret
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.refresh_margin = timedelta(seconds=refresh_margin)
-        self._lock = asyncio.Lock()
-        self._token: tuple[str, datetime] | None = None
-        self._session: aiohttp.ClientSession | None = None
 
     @property
     def configured(self) -> bool:
         return bool(self.app_id and self.app_secret)
 
-    async def __aenter__(self) -> WechatApi:
-        return self
+    @property
+    def token_owner(self) -> str:
+        return self.app_id
 
-    async def __aexit__(self, *_: object) -> None:
-        await self.close()
+    def refused(self, errcode: int, errmsg: str) -> Exception:
+        return classify(errcode, errmsg)
 
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+    def not_sent(self, detail: str) -> WechatApiError:
+        return WechatApiError(ErrorKind.NOT_SENT, None, detail)
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-        return self._session
+    def uncertain(self, detail: str) -> WechatApiError:
+        return WechatApiError(ErrorKind.UNCERTAIN, None, detail)
 
-    # --- transport -------------------------------------------------------------------------------
-
-    async def _post(self, path: str, payload: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        url = f"{self.base_url}/{path}"
-        try:
-            async with self._client().post(
-                url, data=body, params=params, headers={"Content-Type": "application/json"}
-            ) as response:
-                raw = await response.read()
-                status = response.status
-        except aiohttp.ClientConnectorError as exc:  # never connected: nothing was carried out
-            raise WechatApiError(ErrorKind.NOT_SENT, None, f"connection failed: {exc}") from exc
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise WechatApiError(ErrorKind.UNCERTAIN, None, f"timeout or broken answer: {exc!r}") from exc
-        if status >= 500:
-            raise WechatApiError(ErrorKind.UNCERTAIN, None, f"HTTP {status}")
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise WechatApiError(ErrorKind.UNCERTAIN, None, f"HTTP {status}, not JSON") from exc
-        if not isinstance(data, dict):
-            raise WechatApiError(ErrorKind.UNCERTAIN, None, f"HTTP {status}, unexpected JSON")
-        return data
-
-    # --- access token ----------------------------------------------------------------------------
-
-    def _usable(self, expires_at: datetime) -> bool:
-        return expires_at - self.refresh_margin > clock.now()
-
-    async def _fetch_token(self) -> str:
+    async def _fetch_token(self) -> tuple[str, int]:
+        """From the stable-token endpoint: every caller gets the same token until it expires, so
+        the CLI and the bot do not invalidate each other's."""
         payload = {
             "grant_type": "client_credential",
             "appid": self.app_id,
@@ -153,59 +111,15 @@ class WechatApi:
             "force_refresh": False,
         }
         try:
-            data = await self._post("cgi-bin/stable_token", payload, {})
+            data = await self.request("POST", "cgi-bin/stable_token", {}, payload)
         except WechatApiError as exc:  # no message went out: a later try may succeed
             raise WechatApiError(ErrorKind.NOT_SENT, exc.errcode, f"token fetch failed: {exc}") from exc
         if data.get("errcode"):
             error = classify(int(data["errcode"]), str(data.get("errmsg", "")))
             raise WechatApiError(ErrorKind.NOT_SENT, error.errcode, f"token fetch refused: {error}")
-        token = str(data["access_token"])
-        now = clock.now()
-        expires_at = now + timedelta(seconds=int(data.get("expires_in", 7200)))
-        await WechatToken.update_or_create(
-            defaults={"token": token, "expires_at": expires_at, "fetched_at": now}, app_id=self.app_id
-        )
-        self._token = (token, expires_at)
-        logger.info("wechat: access token fetched, valid until {}", expires_at)
-        return token
-
-    async def access_token(self) -> str:
-        if self._token and self._usable(self._token[1]):
-            return self._token[0]
-        async with self._lock:
-            if self._token and self._usable(self._token[1]):
-                return self._token[0]
-            row = await WechatToken.filter(app_id=self.app_id).first()
-            if row is not None and self._usable(row.expires_at):
-                self._token = (row.token, row.expires_at)
-                return row.token
-            return await self._fetch_token()
-
-    async def _refresh_after_rejection(self, rejected: str) -> str:
-        async with self._lock:
-            if self._token and self._token[0] != rejected and self._usable(self._token[1]):
-                return self._token[0]
-            row = await WechatToken.filter(app_id=self.app_id).first()
-            if row is not None and row.token != rejected and self._usable(row.expires_at):
-                self._token = (row.token, row.expires_at)
-                return row.token
-            self._token = None
-            return await self._fetch_token()
+        return str(data["access_token"]), int(data.get("expires_in", 7200))
 
     # --- calls -----------------------------------------------------------------------------------
-
-    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST `payload` to `path` with the access token; refresh once and retry once on a token error."""
-        token = await self.access_token()
-        data = await self._post(path, payload, {"access_token": token})
-        if int(data.get("errcode") or 0) in TOKEN_ERRORS:
-            logger.info("wechat: token refused ({}), refreshing once", data.get("errcode"))
-            token = await self._refresh_after_rejection(token)
-            data = await self._post(path, payload, {"access_token": token})
-        errcode = int(data.get("errcode") or 0)
-        if errcode:
-            raise classify(errcode, str(data.get("errmsg", "")))
-        return data
 
     async def send_text(self, openid: str, text: str) -> None:
         """Customer-service text message (only within 48 hours of the member's last message)."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nonebot.adapters import Event as BaseEvent
-from pydantic import PrivateAttr
 from typing_extensions import override
 from wechatpy import messages as wx_messages
 from wechatpy.events import (
@@ -22,67 +20,20 @@ from wechatpy.events import (
     UnsubscribeEvent,
 )
 
-from bot.adapters.webhook.message import Message
-
-CLICK_COMMAND_PREFIX = "cmd:"
-
-
-class WechatEvent(BaseEvent):
-    to_user: str
-    from_user: str
-    create_time: int
-    dedupe_key: str
-
-    @override
-    def get_event_name(self) -> str:
-        return self.get_type()
-
-    @override
-    def get_event_description(self) -> str:
-        return f"{self.get_event_name()} from {self.from_user}"
-
-    @override
-    def get_message(self) -> Message:
-        raise ValueError("event has no message")
-
-    @override
-    def get_user_id(self) -> str:
-        return self.from_user
-
-    @override
-    def get_session_id(self) -> str:
-        return self.from_user
-
-    @override
-    def is_tome(self) -> bool:
-        return True
+from bot.adapters.webhook.event import (
+    CLICK_COMMAND_PREFIX,
+    MEDIA_TYPES,
+    CallbackEvent,
+    CallbackMessageEvent,
+)
 
 
-class MessageEvent(WechatEvent):
+class WechatEvent(CallbackEvent):
+    """Every Official Account event."""
+
+
+class MessageEvent(CallbackMessageEvent, WechatEvent):
     """A text (or voice with recognition) message, or a menu click turned into its command text."""
-
-    text: str
-    msg_id: str = ""
-    source: str = "text"
-    _message: Message | None = PrivateAttr(None)
-
-    @override
-    def get_type(self) -> str:
-        return "message"
-
-    @override
-    def get_event_name(self) -> str:
-        return f"message.{self.source}"
-
-    @override
-    def get_message(self) -> Message:
-        if self._message is None:
-            self._message = Message(self.text)
-        return self._message
-
-    @override
-    def get_plaintext(self) -> str:
-        return self.text
 
 
 class NoticeEvent(WechatEvent):
@@ -139,9 +90,6 @@ def _base(msg: Any, key: str) -> dict[str, Any]:
 
 def _msg_id(msg: Any) -> str:
     return str(msg.id) if msg.id else ""  # wechatpy reads a missing MsgId as 0
-
-
-MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link"})
 
 
 def convert(msg: Any, key: str) -> WechatEvent | None:

@@ -3,11 +3,9 @@
 The base URL is a setting: 企业微信 is https://qyapi.weixin.qq.com, a 政务微信 deployment runs its own
 server with the same paths. Calls go through aiohttp, never wechatpy's blocking client.
 
-The app's access token has a single owner per process: one lock guards fetching it
-(`cgi-bin/gettoken`, which hands every caller the same token until it expires, so the CLI and the bot
-do not invalidate each other's), it is refreshed a margin before it expires, and kept in the database
-so that a restart reuses it. A call rejected for its token (40014 invalid, 42001 expired) refreshes
-once and is retried once.
+The app's access token has a single owner per process (`bot.adapters.webhook.client`), fetched from
+`cgi-bin/gettoken`. A call rejected for its token (40014 invalid, 42001 expired) refreshes once and
+is retried once.
 
 A robot is addressed by its webhook key, a secret: whoever has it can post to the group. The key
 never appears in a log line, an error or an outbox row; errors name the robot, not its key.
@@ -15,17 +13,9 @@ never appears in a log line, an error or an outbox row; errors name the robot, n
 
 from __future__ import annotations
 
-import asyncio
-import json
-from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
-import aiohttp
-from loguru import logger
-
-from bot import clock
-from models import WechatToken
+from bot.adapters.webhook.client import ApiClient, errcode_of
 
 TOKEN_ERRORS = frozenset({40014, 42001})
 
@@ -79,14 +69,10 @@ def classify(errcode: int, errmsg: str = "") -> WecomApiError:
     return WecomApiError(ERRCODE_KINDS.get(errcode, ErrorKind.OTHER), errcode, errmsg)
 
 
-def _errcode(data: dict[str, Any]) -> int:
-    try:
-        return int(data.get("errcode") or 0)
-    except (TypeError, ValueError):
-        return -1
+class WecomApi(ApiClient):
+    label = "wecom"
+    token_errors = frozenset(TOKEN_ERRORS)
 
-
-class WecomApi:
     def __init__(
         self,
         *,
@@ -97,15 +83,10 @@ class WecomApi:
         timeout: float = 10.0,
         refresh_margin: int = 300,
     ) -> None:
+        super().__init__(base_url=base_url, timeout=timeout, refresh_margin=refresh_margin)
         self.corp_id = corp_id
         self.secret = secret
         self.agent_id = agent_id
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.refresh_margin = timedelta(seconds=refresh_margin)
-        self._lock = asyncio.Lock()
-        self._token: tuple[str, datetime] | None = None
-        self._session: aiohttp.ClientSession | None = None
 
     @property
     def configured(self) -> bool:
@@ -114,113 +95,31 @@ class WecomApi:
 
     @property
     def token_owner(self) -> str:
-        """The row of `wechat_token` this app's token is kept in."""
         return f"wecom:{self.corp_id}:{self.agent_id}"[:64]
 
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+    def refused(self, errcode: int, errmsg: str) -> Exception:
+        return classify(errcode, errmsg)
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-        return self._session
+    def not_sent(self, detail: str) -> WecomApiError:
+        return WecomApiError(ErrorKind.NOT_SENT, None, detail)
 
-    # --- transport -------------------------------------------------------------------------------
+    def uncertain(self, detail: str) -> WecomApiError:
+        return WecomApiError(ErrorKind.UNCERTAIN, None, detail)
 
-    async def _request(
-        self, method: str, path: str, params: dict[str, str], payload: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """One call; failures are classified, and their text never carries the URL's query (keys)."""
-        body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else None
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        try:
-            async with self._client().request(
-                method, f"{self.base_url}/{path}", params=params, data=body, headers=headers
-            ) as response:
-                raw = await response.read()
-                status = response.status
-        except aiohttp.ClientConnectorError as exc:  # never connected: nothing was carried out
-            raise WecomApiError(
-                ErrorKind.NOT_SENT, None, f"connection failed ({type(exc).__name__})"
-            ) from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise WecomApiError(
-                ErrorKind.UNCERTAIN, None, f"timeout or broken answer ({type(exc).__name__})"
-            ) from None
-        if status >= 500:
-            raise WecomApiError(ErrorKind.UNCERTAIN, None, f"HTTP {status}")
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise WecomApiError(ErrorKind.UNCERTAIN, None, f"HTTP {status}, not JSON") from None
-        if not isinstance(data, dict):
-            raise WecomApiError(ErrorKind.UNCERTAIN, None, f"HTTP {status}, unexpected JSON")
-        return data
-
-    # --- access token ----------------------------------------------------------------------------
-
-    def _usable(self, expires_at: datetime) -> bool:
-        return expires_at - self.refresh_margin > clock.now()
-
-    async def _fetch_token(self) -> str:
+    async def _fetch_token(self) -> tuple[str, int]:
+        """`gettoken` hands every caller the same token until it expires."""
         params = {"corpid": self.corp_id, "corpsecret": self.secret}
         try:
-            data = await self._request("GET", "cgi-bin/gettoken", params)
+            data = await self.request("GET", "cgi-bin/gettoken", params)
         except WecomApiError as exc:  # no message went out: a later try may succeed
             raise WecomApiError(ErrorKind.NOT_SENT, exc.errcode, f"token fetch failed: {exc}") from None
-        errcode = _errcode(data)
+        errcode = errcode_of(data)
         if errcode or not data.get("access_token"):
             error = classify(errcode, str(data.get("errmsg", "")))
             raise WecomApiError(ErrorKind.NOT_SENT, error.errcode, f"token fetch refused: {error}")
-        token = str(data["access_token"])
-        now = clock.now()
-        expires_at = now + timedelta(seconds=int(data.get("expires_in", 7200)))
-        await WechatToken.update_or_create(
-            defaults={"token": token, "expires_at": expires_at, "fetched_at": now}, app_id=self.token_owner
-        )
-        self._token = (token, expires_at)
-        logger.info("wecom: access token fetched, valid until {}", expires_at)
-        return token
-
-    async def access_token(self) -> str:
-        if self._token and self._usable(self._token[1]):
-            return self._token[0]
-        async with self._lock:
-            if self._token and self._usable(self._token[1]):
-                return self._token[0]
-            row = await WechatToken.filter(app_id=self.token_owner).first()
-            if row is not None and self._usable(row.expires_at):
-                self._token = (row.token, row.expires_at)
-                return row.token
-            return await self._fetch_token()
-
-    async def _refresh_after_rejection(self, rejected: str) -> str:
-        async with self._lock:
-            if self._token and self._token[0] != rejected and self._usable(self._token[1]):
-                return self._token[0]
-            row = await WechatToken.filter(app_id=self.token_owner).first()
-            if row is not None and row.token != rejected and self._usable(row.expires_at):
-                self._token = (row.token, row.expires_at)
-                return row.token
-            self._token = None
-            return await self._fetch_token()
+        return str(data["access_token"]), int(data.get("expires_in", 7200))
 
     # --- calls -----------------------------------------------------------------------------------
-
-    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST `payload` to `path` with the token; on a token error refresh once and retry once."""
-        token = await self.access_token()
-        data = await self._request("POST", path, {"access_token": token}, payload)
-        if _errcode(data) in TOKEN_ERRORS:
-            logger.info("wecom: token refused ({}), refreshing once", data.get("errcode"))
-            token = await self._refresh_after_rejection(token)
-            data = await self._request("POST", path, {"access_token": token}, payload)
-        errcode = _errcode(data)
-        if errcode:
-            raise classify(errcode, str(data.get("errmsg", "")))
-        return data
 
     async def send_text(self, user_id: str, text: str) -> str:
         """An app text message to one member (UserID); returns the platform's msgid."""
@@ -237,10 +136,10 @@ class WecomApi:
         """A group robot message (text or markdown). `robot` names it in errors; `key` stays unsaid."""
         payload = {"msgtype": msgtype, msgtype: {"content": content}}
         try:
-            data = await self._request("POST", "cgi-bin/webhook/send", {"key": key}, payload)
+            data = await self.request("POST", "cgi-bin/webhook/send", {"key": key}, payload)
         except WecomApiError as exc:
             raise WecomApiError(exc.kind, exc.errcode, exc.errmsg, where=f"robot {robot}") from None
-        errcode = _errcode(data)
+        errcode = errcode_of(data)
         if errcode:
             errmsg = str(data.get("errmsg", "")).replace(key, "<key>")
             error = classify(errcode, errmsg)

@@ -9,77 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from nonebot.adapters import Event as BaseEvent
-from pydantic import PrivateAttr
-from typing_extensions import override
 from wechatpy import messages as wx_messages
 from wechatpy.enterprise.events import EVENT_TYPES, ClickEvent
 from wechatpy.enterprise.messages import MESSAGE_TYPES
 from wechatpy.messages import UnknownMessage
 
-from bot.adapters.webhook.message import Message
+from bot.adapters.webhook.event import (
+    CLICK_COMMAND_PREFIX,
+    MEDIA_TYPES,
+    CallbackEvent,
+    CallbackMessageEvent,
+)
 
-CLICK_COMMAND_PREFIX = "cmd:"
-MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link"})
 
+class WecomEvent(CallbackEvent):
+    """Every event of the app; `to_user` is the CorpID, `from_user` the member's UserID."""
 
-class WecomEvent(BaseEvent):
-    to_user: str  # the CorpID
-    from_user: str  # the member's UserID
     agent_id: int
-    create_time: int
-    dedupe_key: str
-
-    @override
-    def get_event_name(self) -> str:
-        return self.get_type()
-
-    @override
-    def get_event_description(self) -> str:
-        return f"{self.get_event_name()} from {self.from_user}"
-
-    @override
-    def get_message(self) -> Message:
-        raise ValueError("event has no message")
-
-    @override
-    def get_user_id(self) -> str:
-        return self.from_user
-
-    @override
-    def get_session_id(self) -> str:
-        return self.from_user
-
-    @override
-    def is_tome(self) -> bool:
-        return True
 
 
-class WecomMessageEvent(WecomEvent):
+class WecomMessageEvent(CallbackMessageEvent, WecomEvent):
     """A text message, a media message (no text), or a menu click turned into its command text."""
-
-    text: str
-    msg_id: str = ""
-    source: str = "text"
-    _message: Message | None = PrivateAttr(None)
-
-    @override
-    def get_type(self) -> str:
-        return "message"
-
-    @override
-    def get_event_name(self) -> str:
-        return f"message.{self.source}"
-
-    @override
-    def get_message(self) -> Message:
-        if self._message is None:
-            self._message = Message(self.text)
-        return self._message
-
-    @override
-    def get_plaintext(self) -> str:
-        return self.text
 
 
 def parse(root: dict[str, Any]) -> Any:

@@ -57,6 +57,7 @@ WINDOW_CLOSED = "window_closed"  # free-form messages not allowed now: use the f
 WINDOW_QUOTA = "window_quota"  # the free-form messages allowed in this window are used up: the same
 NO_FALLBACK = "no_fallback"  # the fallback hook has nothing for this kind of message
 ACCOUNT_INVALID = "account_invalid"  # the platform knows no such account: the member is not reachable there
+UNREACHABLE_CODES = frozenset({INVALID_ADDRESS, ACCOUNT_INVALID})  # the last channel's: row unreachable
 NEEDS_FALLBACK = frozenset({WINDOW_CLOSED, WINDOW_QUOTA})
 FALLBACK_CODES = NEEDS_FALLBACK | {NO_FALLBACK}
 
