@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_outbox_platform')]
+    dependencies = [('models', '0011_commendations')]
 
     initial = False
 
