@@ -9,7 +9,7 @@ import typer
 
 from bot import clock
 from bot.cli.archive import OPERATOR
-from bot.cli.runner import UsageProblem, error_line, input_file, run
+from bot.cli.runner import ROW_NUMBER_MAX, UsageProblem, error_line, input_file, run
 from bot.render import render
 from bot.services import corrections, history, terms
 from models.assessment import CONSEQUENCE_LABELS
@@ -31,7 +31,7 @@ async def set_term(number: int, start: str, end: str) -> str:
 
 @term_app.command("set")
 def term_set(
-    number: Annotated[int, typer.Argument(help="届次, e.g. 15 for 第十五届")],
+    number: Annotated[int, typer.Argument(min=1, max=999, help="届次, e.g. 15 for 第十五届")],
     start: Annotated[str, typer.Option(help="first day, e.g. 2022-01-10")],
     end: Annotated[str, typer.Option(help="last day, e.g. 2027-01-09")],
 ) -> None:
@@ -56,7 +56,7 @@ async def correct_attendance(number: int, member: str, status: str, reason: str)
 
 
 def correct(
-    number: Annotated[int, typer.Argument(help="activity number (closed)")],
+    number: Annotated[int, typer.Argument(min=1, max=ROW_NUMBER_MAX, help="activity number (closed)")],
     member: Annotated[str, typer.Argument(help="name, phone or #roster number")],
     status: Annotated[
         str, typer.Argument(help="出席 / 迟到 / 请假 / 缺席 (or present / late / leave / absent)")
