@@ -4,7 +4,7 @@ from models.outbox import OutboxStatus
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_commendations')]
+    dependencies = [('models', '0014_history_years')]
 
     initial = False
 
