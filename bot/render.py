@@ -31,9 +31,11 @@ def fmt_datetime(value: datetime | str | None, style: str = "full") -> str:
     return f"{local.year}年{local.month}月{local.day}日(周{WEEKDAYS[local.weekday()]}) {local:%H:%M}"
 
 
-def fmt_date(value: date | None) -> str:
-    if value is None:
+def fmt_date(value: date | str | None) -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # outbox contexts carry ISO strings
+        value = date.fromisoformat(value)
     return f"{value.year}年{value.month}月{value.day}日"
 
 

@@ -11,18 +11,21 @@ from models.assessment import (
 from models.binding import BindingAttempt, BindingCode, BindingLog
 from models.commendation import Commendation, CommendationStatus
 from models.console import ConsoleLogin, ConsoleSession
+from models.correction import AttendanceCorrection
 from models.leave import LeaveRequest, LeaveStatus
 from models.member import Committee, Identity, Member, MemberStatus, Role
 from models.outbox import MessageClass, OutboxMessage, OutboxStatus
 from models.proposals import ProposalCosigner, ProposalProgress, ProposalStage, ReportReview
 from models.record import Proposal, Record, RecordKind, Report, ReportStatus, VisitQuestion, VisitType
 from models.sms import SmsSend
+from models.term import HistoryYear, Term
 from models.wechat import WechatInbound, WechatTemplateSend, WechatToken
 
 __all__ = [
     "Activity",
     "ActivityType",
     "Attendance",
+    "AttendanceCorrection",
     "AttendanceStatus",
     "Audience",
     "AuditEntry",
@@ -37,6 +40,7 @@ __all__ = [
     "ConsequenceStatus",
     "ConsoleLogin",
     "ConsoleSession",
+    "HistoryYear",
     "Identity",
     "LeaveRequest",
     "LeaveStatus",
@@ -57,6 +61,7 @@ __all__ = [
     "Role",
     "RuleReminder",
     "SmsSend",
+    "Term",
     "VisitQuestion",
     "VisitType",
     "WechatInbound",

@@ -52,6 +52,7 @@ class RuleReminder(Model):
         default=0, db_default=0, description="which condition of the rule (0 for one)"
     )
     count = fields.IntField(description="the count that triggered it, 0 for date-based reminders")
+    term_start = fields.DateField(null=True, description="a rule counted over the term: its first day")
     sent_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -72,6 +73,7 @@ class Consequence(Model):
     year = fields.IntField(db_index=True)
     count = fields.IntField(default=0, description="the count that reached the threshold")
     threshold = fields.IntField(default=0)
+    term_start = fields.DateField(null=True, description="a rule counted over the term: its first day")
     status = fields.CharEnumField(ConsequenceStatus, max_length=12, default=ConsequenceStatus.DRAFT)
     reason = fields.CharField(max_length=200, default="", description="why it was dismissed")
     decided_by = fields.CharField(max_length=64, default="")

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import activity, archive, console, people, runner, wechat
+from bot.cli import activity, archive, console, history, people, runner, wechat
 
 app = typer.Typer(
     name="weiyuan",
@@ -38,6 +38,7 @@ def _global_options(
 people.mount(app)
 activity.mount(app)
 archive.mount(app)
+history.mount(app)
 wechat.mount(app)
 console.mount(app)
 

@@ -11,10 +11,12 @@ from fastapi.responses import Response
 from bot.console import venue
 from bot.console.activity_form import STEP_LABELS, ActivityFields, from_activity, to_draft
 from bot.console.web import Staff, audited, back, fragment, html, page, refusal, say, staff, writer
-from bot.services import activities, activity_edit, confirmations, dashboard, members
+from bot.input_text import is_number
+from bot.services import activities, activity_edit, confirmations, corrections, dashboard, members, membership
 from bot.services.errors import ServiceError
-from models import ActivityType, Attendance
-from models.activity import ATTENDANCE_LABELS
+from models import ActivityType, Attendance, AttendanceStatus
+from models.activity import ATTENDANCE_LABELS, ActivityStatus
+from models.assessment import CONSEQUENCE_LABELS
 
 router = APIRouter()
 PAGE_SIZE = 30
@@ -130,7 +132,46 @@ async def activity_page(request: Request, number: int, who: Annotated[Staff, Dep
     except ServiceError as error:
         refusal(who, error)
         return back("/console/activities")
-    return page(request, who, "activity.html", "activities", **live)
+    return page(request, who, "activity.html", "activities", **live, **await _correction(number))
+
+
+CORRECTABLE = (
+    AttendanceStatus.PRESENT,
+    AttendanceStatus.LATE,
+    AttendanceStatus.LEAVE,
+    AttendanceStatus.ABSENT,
+)
+
+
+async def _correction(number: int) -> dict[str, object]:
+    """A closed activity's expected members with their final status, for the correction form."""
+    activity = await activities.get(number)
+    if activity.status != ActivityStatus.CLOSED:
+        return {"correction": []}
+    rows = (
+        await Attendance.filter(membership.member_q("member"), activity_id=number)
+        .order_by("member__name", "member_id")
+        .values("member_id", "member__name", "status")
+    )
+    found = [{"member_id": r["member_id"], "name": r["member__name"], "status": r["status"]} for r in rows]
+    return {"correction": found, "correction_statuses": CORRECTABLE}
+
+
+@router.post("/console/activities/{number}/correct")
+async def correct(request: Request, number: int, who: Annotated[Staff, Depends(writer)]) -> Response:
+    """The chat command 更正考勤: the same service, the same checks and audit entry."""
+    form = await request.form()
+    member, status, reason = (str(form.get(name) or "") for name in ("member", "status", "reason"))
+    if not is_number(member):
+        say(who, "nothing_selected", "error")
+        return back(f"/console/activities/{number}")
+    try:
+        corrected = await corrections.correct(who.actor, number, f"#{member}", status, reason)
+    except ServiceError as error:
+        refusal(who, error)
+        return back(f"/console/activities/{number}")
+    say(who, "attendance_corrected", c=corrected, labels=CONSEQUENCE_LABELS)
+    return back(f"/console/activities/{number}")
 
 
 @router.get("/console/activities/{number}/live")

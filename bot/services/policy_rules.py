@@ -45,7 +45,7 @@ class CountRule:
     consequence: ConsequenceKind
     conditions: tuple[Condition, ...]
     combine: str = "any"
-    window: str = "year"
+    window: str = "year"  # "term": counted from the term's first day (累计), not within the year
 
     @property
     def clauses(self) -> list[list[int]]:

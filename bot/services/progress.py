@@ -10,6 +10,7 @@ from loguru import logger
 
 from bot import clock
 from bot.services import policy as policies
+from bot.services import terms
 from bot.services.records import CapCounter
 from models import (
     ActivityType,
@@ -46,6 +47,14 @@ class TaskItem:
         return bool(self.evidence)
 
 
+@dataclass(frozen=True, slots=True)
+class RuleCount:
+    activity_type: str
+    status: str
+    year: int
+    term: int
+
+
 @dataclass
 class Progress:
     member: Member
@@ -59,6 +68,9 @@ class Progress:
     deeds: int
     upcoming: int
     awaiting_confirmation: int = 0
+    # what the committee's rules count (absences, leaves per activity type): this year and this term
+    rule_counts: list[RuleCount] = field(default_factory=list)
+    term_since: date | None = None
 
     @property
     def five_done(self) -> int:
@@ -105,8 +117,9 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
     proposals = await Proposal.filter(member_id=member.id, year=year).order_by("created_at")
     cosigned = await Proposal.filter(cosigner_rows__member_id=member.id, year=year).order_by("created_at")
     logged = list(await Record.filter(member_id=member.id, year=year).order_by("occurred_on", "id"))
+    policy_or_none: policies.Policy | None = None
     try:
-        policy = policies.for_year(year)
+        policy = policy_or_none = policies.for_year(year)
     except policies.PolicyError as exc:  # the staff views report it; the member still sees records
         logger.error("policy for {} has mistakes: {}", year, exc.render())
         flags, co_signer_counts = [True] * len(logged), True
@@ -154,6 +167,7 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
         )
         for q in VisitQuestion
     ]
+    rule_counts, term_since = await _rule_counts(member.id, year, attendance, policy_or_none)
     days_left = (date(year, 12, 31) - today).days if today.year == year else 0
     return Progress(
         member=member,
@@ -167,4 +181,29 @@ async def for_member(member: Member, year: int | None = None) -> Progress:
         deeds=sum(1 for r in records if r.kind == RecordKind.DEED),
         upcoming=upcoming,
         awaiting_confirmation=len(logged) - len(records),
+        rule_counts=rule_counts,
+        term_since=term_since,
     )
+
+
+async def _rule_counts(
+    member_id: int,
+    year: int,
+    attendance: dict[ActivityType, Counter[AttendanceStatus]],
+    policy: policies.Policy | None,
+) -> tuple[list[RuleCount], date | None]:
+    """The absences and leaves the count rules look at, in the year and over the term so far."""
+    if policy is None or not policy.count_rules:
+        return [], None
+    from bot.services import rules
+
+    pairs = list(dict.fromkeys((c.activity_type, c.status) for r in policy.count_rules for c in r.conditions))
+    term = await terms.term_for_year(year)
+    over_term = (await rules.term_tally(term, year, [member_id])).get(member_id, Counter())
+    counts = [
+        RuleCount(
+            t.value, status, attendance.get(t, Counter())[AttendanceStatus(status)], over_term[(t, status)]
+        )
+        for t, status in pairs
+    ]
+    return counts, term.start

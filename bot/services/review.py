@@ -59,6 +59,7 @@ def _context(found: Consequence) -> dict[str, object]:
         "count": found.count,
         "threshold": found.threshold,
         "member_name": found.member.name,
+        "term_start": found.term_start.isoformat() if found.term_start else "",
     }
 
 

@@ -84,6 +84,11 @@ def _cell(value: object) -> str:
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     """Rows as header → text, from .xlsx or .csv (UTF-8, with or without BOM, or GB18030)."""
+    return read_table(path, HEADERS, REQUIRED_HEADERS)
+
+
+def read_table(path: Path, headers: list[str], required: set[str]) -> list[dict[str, str]]:
+    """A sheet's rows as header → text; the columns must be among `headers` and include `required`."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         from openpyxl import load_workbook
@@ -104,12 +109,12 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     if not raw:
         raise RosterFormatError("the file is empty")
     header = [h.strip() for h in raw[0]]
-    missing = REQUIRED_HEADERS - set(header)
+    missing = required - set(header)
     if missing:
-        raise RosterFormatError(f"missing column(s): {', '.join(sorted(missing))}; expected {HEADERS}")
-    unknown = [h for h in header if h and h not in HEADERS]
+        raise RosterFormatError(f"missing column(s): {', '.join(sorted(missing))}; expected {headers}")
+    unknown = [h for h in header if h and h not in headers]
     if unknown:
-        raise RosterFormatError(f"unknown column(s): {', '.join(unknown)}; expected {HEADERS}")
+        raise RosterFormatError(f"unknown column(s): {', '.join(unknown)}; expected {headers}")
     return [{h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h} for row in raw[1:]]
 
 

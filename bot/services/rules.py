@@ -12,22 +12,25 @@ Nothing is published here: drafts wait for staff (`review.confirm` / `review.dis
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime, time, timedelta
 
 from loguru import logger
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot import clock, db
 from bot.delivery import outbox
 from bot.delivery.outbox import Outgoing
 from bot.delivery.recipients import MemberRecipient
-from bot.services import membership, tallies
+from bot.services import history, membership, tallies, terms
 from bot.services import policy as policies
 from bot.services.policy import Policy
-from bot.services.policy_rules import Condition, CountRule, SubmissionRule
+from bot.services.policy_rules import CountRule, SubmissionRule
+from bot.services.rule_findings import Finding, count_finding, part_context
+from bot.services.terms import TermSpan
 from models import Consequence, ConsequenceStatus, RuleReminder
 from models.assessment import CONSEQUENCE_LABELS
 
@@ -38,125 +41,32 @@ class Outcome:
     drafts: list[Consequence] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One condition of a count rule with the member's count."""
-
-    index: int
-    condition: Condition
-    count: int
-
-    @property
-    def activity_type(self) -> str:
-        return self.condition.activity_type.value
-
-    @property
-    def status(self) -> str:
-        return self.condition.status
-
-    @property
-    def threshold(self) -> int:
-        return self.condition.threshold
-
-    @property
-    def reached(self) -> bool:
-        return self.count >= self.condition.threshold
-
-    @property
-    def near(self) -> bool:
-        warn_at = self.condition.warn_at
-        return not self.reached and warn_at is not None and self.count >= warn_at
-
-    @property
-    def remaining(self) -> int:
-        return max(self.condition.threshold - self.count, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """Where a member stands against one rule.
-
-    `parts` (count rules): every condition with the member's count; `remind`: the indexes of the
-    conditions a reminder is about (not reached, at their warn point, and able to reach the rule).
-    `count` / `threshold` are the deciding condition's.
-    """
-
-    member_id: int
-    name: str
-    rule: CountRule | SubmissionRule
-    count: int
-    threshold: int
-    reached: bool
-    parts: tuple[Part, ...] = ()
-    remind: tuple[int, ...] = ()
-
-    @property
-    def relevant(self) -> tuple[Part, ...]:
-        """The conditions worth showing: all of them for `all`; else the reached (or near) ones."""
-        if isinstance(self.rule, CountRule) and self.rule.combine == "all":
-            return self.parts
-        return tuple(p for p in self.parts if p.reached) if self.reached else self.parts_reminded
-
-    @property
-    def parts_reminded(self) -> tuple[Part, ...]:
-        return tuple(self.parts[i] for i in self.remind)
-
-
-def judge(rule: CountRule, counts: list[int]) -> tuple[bool, tuple[Part, ...], tuple[int, ...]]:
-    """Whether `counts` (one per condition) reach `rule`, and which conditions deserve a reminder.
-
-    `any`: one reached clause reaches the rule; every condition at its warn point is reminded.
-    `all`: every clause must be reached; a reminder only once each open clause is at its warn point.
-    (A clause is reached when one of its conditions is: conditions sharing a clause are 或.)
-    """
-    parts = tuple(Part(i, c, n) for i, (c, n) in enumerate(zip(rule.conditions, counts, strict=True)))
-    clauses = rule.clauses
-    clause_reached = [any(parts[i].reached for i in clause) for clause in clauses]
-    if rule.combine == "all":
-        reached = all(clause_reached)
-        open_clauses = [clause for clause, done in zip(clauses, clause_reached, strict=True) if not done]
-        all_near = all(any(parts[i].near for i in clause) for clause in open_clauses)
-        remind = tuple(i for c in open_clauses for i in c if parts[i].near) if all_near else ()
-    else:
-        reached = any(clause_reached)
-        remind = tuple(p.index for p in parts if p.near)
-    return reached, parts, () if reached else remind
-
-
-def _count_finding(member: dict[str, Any], rule: CountRule, counts: list[int]) -> Finding | None:
-    reached, parts, remind = judge(rule, counts)
-    if not reached and not remind:
-        return None
-    decisive = next(p for p in parts if p.reached) if reached else parts[remind[0]]
-    return Finding(
-        member["id"],
-        member["name"],
-        rule,
-        decisive.count,
-        decisive.condition.threshold,
-        reached,
-        parts,
-        remind,
-    )
-
-
 def _reached_date(year: int, month_day: tuple[int, int] | None, today: date) -> bool:
     if month_day is None:
         return False
     return today.year > year or (today.year == year and (today.month, today.day) >= month_day)
 
 
-async def _previous_findings(year: int, rules: list[SubmissionRule]) -> set[int]:
-    """Members with a (not dismissed) no-submission finding for the year before."""
+async def _previous_findings(year: int, rules: list[SubmissionRule], *, dismissed: bool = False) -> set[int]:
+    """Members with a (not dismissed; with `dismissed`, a dismissed) no-submission finding for the
+    year before."""
     one_year = [r.id for r in rules if r.years == 1]
     if not one_year:
         return set()
-    ids = (
-        await Consequence.filter(year=year - 1, rule__in=one_year)
-        .exclude(status=ConsequenceStatus.DISMISSED)
-        .values_list("member_id", flat=True)
-    )
-    return set(ids)
+    query = Consequence.filter(year=year - 1, rule__in=one_year)
+    if dismissed:
+        query = query.filter(status=ConsequenceStatus.DISMISSED)
+    else:
+        query = query.exclude(status=ConsequenceStatus.DISMISSED)
+    return set(await query.values_list("member_id", flat=True))
+
+
+async def term_tally(term: TermSpan, year: int, ids: list[int] | None) -> tallies.AttendanceTally:
+    """Counts over the term, from its first day up to the end of `year` (or the term's end)."""
+    zone = clock.local_zone()
+    start = datetime.combine(term.start, time(), zone)
+    end = datetime.combine(min(term.end, date(year, 12, 31)) + timedelta(days=1), time(), zone)
+    return await tallies.attendance_between(start, end, ids, ("absent", "leave"))
 
 
 async def findings(
@@ -172,7 +82,10 @@ async def findings(
     today = clock.today()
     members = await tallies.assessed_members(member_ids)
     ids = [m["id"] for m in members] if member_ids is not None else None
-    counts = await tallies.attendance(year, ids, ("absent", "leave")) if policy.count_rules else {}
+    counted = ("absent", "leave")
+    by_year = await tallies.attendance(year, ids, counted) if policy.count_rules else {}
+    term = await terms.term_for_year(year)
+    by_term = await term_tally(term, year, ids) if policy.count_rules else {}
     due_rules = [
         r
         for r in ([] if attendance_only else policy.submission_rules)
@@ -183,33 +96,25 @@ async def findings(
     needs_last = any(r.years == 2 for r in due_rules)
     last_year = await tallies.submissions(year - 1, ids, co_signers=co_signers) if needs_last else {}
     previous = await _previous_findings(year, policy.submission_rules) if needs_last else set()
+    # a year before the bot counts as recorded when its 提案 and 社情民意 were entered as history
+    covered = needs_last and await history.covered_years(year - 1)
+    dismissed = await _previous_findings(year, policy.submission_rules, dismissed=True) if covered else set()
     result: list[Finding] = []
     for member in members:
         mid = member["id"]
-        tally = counts.get(mid)
+        in_year, in_term = by_year.get(mid, Counter()), by_term.get(mid, Counter())
         for rule in policy.count_rules:
-            numbers = [tally[(c.activity_type, c.status)] if tally else 0 for c in rule.conditions]
-            if finding := _count_finding(member, rule, numbers):
+            if finding := count_finding(member, rule, in_year, in_term, term):
                 result.append(finding)
         for due_rule in due_rules:
             if this_year.get(mid, 0):
                 continue
-            if due_rule.years == 2 and (last_year.get(mid, 0) or mid not in previous):
+            recorded = mid in previous or (covered and mid not in dismissed)
+            if due_rule.years == 2 and (last_year.get(mid, 0) or not recorded):
                 continue
             reached = _reached_date(year, due_rule.due, today)
             result.append(Finding(mid, member["name"], due_rule, 0, 0, reached))
     return result
-
-
-def _part_context(part: Part) -> dict[str, object]:
-    return {
-        "activity_type": part.activity_type,
-        "status": part.status,
-        "count": part.count,
-        "threshold": part.threshold,
-        "remaining": part.remaining,
-        "reached": part.reached,
-    }
 
 
 def _rule_context(finding: Finding, year: int, remind: tuple[int, ...] = ()) -> dict[str, object]:
@@ -228,10 +133,12 @@ def _rule_context(finding: Finding, year: int, remind: tuple[int, ...] = ()) -> 
             "kind": "count",
             "combine": rule.combine,
             "threshold": finding.threshold,
-            "parts": [_part_context(p) for p in finding.parts],
+            "parts": [part_context(p) for p in finding.parts],
             # the reminder: what is still missing, and (for `all`) what is already reached
-            "missing": [_part_context(p) for p in reminded],
-            "reached_parts": [_part_context(p) for p in finding.parts if p.reached],
+            "missing": [part_context(p) for p in reminded],
+            "reached_parts": [part_context(p) for p in finding.parts if p.reached],
+            "window": rule.window,
+            "term_since": finding.term.start.isoformat() if finding.term else "",
         }
     else:
         context |= {"kind": "no_submission", "years": rule.years, "due": f"{rule.due[0]}月{rule.due[1]}日"}
@@ -253,6 +160,7 @@ async def _draft(finding: Finding, year: int, staff: list[int]) -> Consequence |
                 year=year,
                 count=finding.count,
                 threshold=finding.threshold,
+                term_start=finding.term.start if finding.term else None,
             )
             await outbox.enqueue_many(
                 [
@@ -285,6 +193,7 @@ async def _remind(finding: Finding, year: int, conditions: tuple[int, ...]) -> b
                     year=year,
                     condition=condition,
                     count=finding.parts[condition].count if conditions else finding.count,
+                    term_start=finding.term.start if finding.term else None,
                 )
             await outbox.enqueue(
                 key=key,
@@ -306,20 +215,27 @@ async def _evaluate(year: int, member_ids: list[int] | None, *, drafts_only: boo
     if not found:
         return outcome
     involved = sorted({f.member_id for f in found})
-    drafted: set[tuple[str, int]] = set()
-    reminded: set[tuple[str, int, int]] = set()
+    drafted: set[tuple[str, int, date | None]] = set()
+    reminded: set[tuple[str, int, date | None, int]] = set()
+    term_start = next((f.term.start for f in found if f.term), None)
+    # a year rule's drafts and reminders are the year's; a term rule's are the term's, whatever year
+    within = Q(year=year, term_start__isnull=True)
+    if term_start is not None:
+        within |= Q(term_start=term_start)
     for chunk in db.chunks(involved):
         drafted.update(
-            await Consequence.filter(year=year, member_id__in=chunk).values_list("rule", "member_id")
+            await Consequence.filter(within, member_id__in=chunk).values_list(
+                "rule", "member_id", "term_start"
+            )
         )
         reminded.update(
-            await RuleReminder.filter(year=year, member_id__in=chunk).values_list(
-                "rule", "member_id", "condition"
+            await RuleReminder.filter(within, member_id__in=chunk).values_list(
+                "rule", "member_id", "term_start", "condition"
             )
         )
     staff: list[int] | None = None
     for finding in found:
-        key = (finding.rule.id, finding.member_id)
+        key = (finding.rule.id, finding.member_id, finding.term.start if finding.term else None)
         if finding.reached:
             if key in drafted:
                 continue
@@ -337,7 +253,7 @@ async def _evaluate(year: int, member_ids: list[int] | None, *, drafts_only: boo
         else:
             conditions = fresh
         if fresh and await _remind(finding, year, conditions):
-            outcome.reminders.append(key)
+            outcome.reminders.append(key[:2])
     if outcome.drafts or outcome.reminders:
         logger.info("rules {}: {} reminders, {} drafts", year, len(outcome.reminders), len(outcome.drafts))
     return outcome
@@ -358,6 +274,11 @@ async def evaluate_all(year: int | None = None) -> Outcome:
     1 January so that the year-end no-submission rules are drafted for the year that just ended.
     """
     return await _evaluate(year or clock.today().year, None)
+
+
+async def after_correction(member_id: int, year: int) -> Outcome:
+    """A corrected attendance: draft for staff what it reaches for this member; remind nobody."""
+    return await _evaluate(year, [member_id], drafts_only=True)
 
 
 async def after_activity_closed(activity_id: int, year: int) -> Outcome:

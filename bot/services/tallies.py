@@ -6,6 +6,7 @@ limit); every grouped row belongs to one member, so the chunks' results simply a
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import datetime
 from typing import Any
 
 from tortoise.functions import Count
@@ -34,6 +35,13 @@ async def attendance(
 ) -> AttendanceTally:
     """member id → Counter of (activity type, final status) for activities starting in `year`."""
     start, end = year_bounds(year)
+    return await attendance_between(start, end, member_ids, statuses)
+
+
+async def attendance_between(
+    start: datetime, end: datetime, member_ids: list[int] | None = None, statuses: tuple[str, ...] = ()
+) -> AttendanceTally:
+    """member id → Counter of (activity type, final status) for activities starting in [start, end)."""
     query = Attendance.filter(
         membership.member_q("member"), activity__start_at__gte=start, activity__start_at__lt=end
     )

@@ -4,11 +4,12 @@ from typing import Any
 
 from bot.chat import Ask, Request, Where, router
 from bot.render import render
-from bot.services import activities, activity_listing, membership
+from bot.services import activities, activity_listing, corrections, membership
 from bot.services.activity_form import ACTIVITY_TYPES, STEPS
 from bot.services.actors import require_staff, resolve
 from bot.services.groups import robot_names
 from bot.services.parsing import parse_number
+from models.assessment import CONSEQUENCE_LABELS
 
 CONFIRM_WORDS = {"确认", "确定", "是"}
 
@@ -119,6 +120,30 @@ async def close(req: Request) -> str:
     return render("activity/closed.j2", sheet=sheet, private=req.sender.is_private)
 
 
+@router.command(
+    "更正考勤",
+    usage="更正考勤 <活动编号> <委员> <出席|迟到|请假|缺席> <原因>",
+    summary="活动结束后更正一名委员的考勤（如补办请假），并重新核对处理标准",
+    doc=(
+        "after an activity closed: change one member's status with a reason (audited); the rules are "
+        "evaluated for that member at once and a draft that no longer holds is withdrawn"
+    ),
+    staff=True,
+    where=Where.PRIVATE,
+)
+@router.hint("修改考勤", "考勤更正", "补办请假", "改考勤", staff=True)
+async def correct_attendance(req: Request) -> str:
+    actor = await require_staff(req.sender, private_only=True)
+    words = req.args.split(maxsplit=3)
+    if len(words) < 4:
+        return render("correction/usage.j2")
+    number, member, status, reason = words
+    corrected = await corrections.correct(actor, number, member, status, reason)
+    return render("correction/done.j2", c=corrected, labels=CONSEQUENCE_LABELS)
+
+
 __plugin_meta__ = router.metadata(
-    __name__, name="活动管理", description="Staff create, list and close activities and read attendance"
+    __name__,
+    name="活动管理",
+    description="Staff create, list and close activities, read and correct attendance",
 )

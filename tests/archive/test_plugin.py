@@ -88,8 +88,8 @@ async def test_ranking_and_member_archive_for_staff(app: App, db, clock):
     await exchange(
         app,
         private(STAFF_QQ, "预警"),
-        "2026 年度预警\n【已达处理标准】1 项\n乙：全体会议缺席 1/1 次 → 通报批评\n"
-        "【接近处理标准】1 项\n乙：全体会议缺席 1/2 次 → 劝其辞去委员职务\n【待确认】\n"
+        "2026 年度预警\n【已达处理标准】1 项\n乙：全体会议缺席 1/1 次（本届累计 1 次） → 通报批评\n"
+        "【接近处理标准】1 项\n乙：全体会议缺席 本届 1/2 次（本年度 1 次） → 劝其辞去委员职务\n【待确认】\n"
         f"#{draft.id} 乙 · 通报批评\n发送“确认处理 编号”或“撤销 编号 原因”处理。\n本年度已确认处理 0 项。",
     )
     await exchange(

@@ -274,6 +274,7 @@ async def test_both_readings_of_the_speech(db, clock, reading, combine, criticis
     )
     draft = await Consequence.get(rule="absence-criticism", member_id=m["P1C3"].id)
     staff_note = await OutboxMessage.get(dedupe_key__startswith=f"consequence-draft:{draft.id}:")
-    assert "全体会议缺席 1/1 次，且专委会活动缺席 3/3 次，拟通报批评" in render(
-        staff_note.template, **staff_note.context
+    assert (
+        "全体会议缺席 1/1 次（本届累计 1 次），且专委会活动缺席 3/3 次（本届累计 3 次），拟通报批评"
+        in render(staff_note.template, **staff_note.context)
     )
