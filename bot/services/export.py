@@ -8,18 +8,20 @@ time zones). The workbook is written in a worker thread: the bot keeps answering
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tortoise.expressions import Q
 
-from bot.services import membership, rows
+from bot.services import membership, rows, terms
 from bot.services.assessment import FIVE_ONES, FOUR_QUESTIONS, FOUR_VISITS, Assessment, Standing, assess
 from bot.services.export_records import read_tables
 from bot.services.policy import Policy
 from bot.services.progress import year_bounds
 from bot.services.records import year_rows
+from bot.services.rules import term_tally
 from bot.services.sheets import Sheet, write_book
 from models import ActivityType, Attendance
 from models.activity import ATTENDANCE_LABELS, AttendanceStatus
@@ -115,6 +117,26 @@ def _attendance_pivot(result: Assessment) -> Sheet:
     return sheet
 
 
+async def _term_counts(result: Assessment, year: int) -> Sheet:
+    """本届累计: leave and absence per activity type, this year and over the term up to this year's end,
+    side by side (the 劝辞 rules count over the term, 通报批评 within the year)."""
+    term = await terms.term_for_year(year)
+    by_term = await term_tally(term, year, None)
+    keys = [(t, status) for t in ActivityType for status in ("leave", "absent")]
+    spans = ("本年度", f"本届（{term.start:%Y-%m-%d}起）")
+    header = [
+        "姓名",
+        *(f"{t.value}·{ATTENDANCE_LABELS[AttendanceStatus(s)]}·{span}" for t, s in keys for span in spans),
+    ]
+    sheet = Sheet("本届累计", header)
+    for s in result.standings:
+        over_term = by_term.get(s.member_id, Counter())
+        this_year = [s.attendance.get((t.value, st), 0) for t, st in keys]
+        side_by_side = zip(this_year, [over_term[k] for k in keys], strict=True)
+        sheet.add([s.name, *(n for pair in side_by_side for n in pair)])
+    return sheet
+
+
 async def _attendance_rows(year: int, member_id: int) -> Sheet:
     """考勤 of one member: one row per activity."""
     start, end = year_bounds(year)
@@ -161,6 +183,7 @@ async def year_archive(year: int, out: str | Path, *, by_committee: bool = False
         _summary(result),
         *committees,
         _attendance_pivot(result),
+        await _term_counts(result, year),
         tables.summed_detail_sheet(),
         *tables.sheets,
     ]

@@ -19,6 +19,7 @@ async def test_year_archive_summary_and_sheets(db, clock, tmp_path):
     assert book.sheetnames == [
         "汇总",
         "考勤",
+        "本届累计",
         "得分明细",
         "社情民意",
         "提案",

@@ -10,7 +10,7 @@ import pytest
 from bot.cli import history
 from bot.render import render
 from bot.sender import Sender
-from bot.services import archive, progress, rules, terms
+from bot.services import archive, export, progress, rules, terms
 from bot.services.actors import Actor
 from bot.services.errors import ServiceError
 from models import ActivityType, AuditEntry, Consequence, OutboxMessage, Role, RuleReminder
@@ -103,3 +103,27 @@ async def test_resign_counts_over_the_term_and_criticism_within_the_year(db, clo
     mine = await progress.for_member(twice, 2027)
     shown = render("progress/mine.j2", p=mine)
     assert "本年度 / 本届（自2024年1月1日起）累计：全体会议缺席 1 / 3 次" in shown
+
+
+async def test_the_year_export_shows_the_year_and_the_term_counts_side_by_side(db, clock, tmp_path):
+    from openpyxl import load_workbook
+
+    twice = await factories.member("两年各缺一次")
+    await terms.set_term(OFFICE, 15, date(2024, 1, 1), date(2028, 12, 31))
+    clock.set(at(2023))  # the term before: in neither count of 2026's term
+    await helpers.hold(ActivityType.PLENARY, absent=[twice])
+    clock.set(at(2025))
+    await helpers.hold(ActivityType.PLENARY, absent=[twice])
+    clock.set(at(2026))
+    await helpers.hold(ActivityType.PLENARY, absent=[twice])
+    await helpers.hold(ActivityType.COMMITTEE, leave=[twice])
+
+    book = load_workbook(await export.year_archive(2026, tmp_path / "y.xlsx"), read_only=True)
+    rows = [list(r) for r in book["本届累计"].iter_rows(values_only=True)]
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert header[0] == "姓名" and row["姓名"] == "两年各缺一次"
+    plenary_absent = f"{ActivityType.PLENARY.value}·缺席"
+    assert row[f"{plenary_absent}·本年度"] == 1
+    assert row[f"{plenary_absent}·本届（2024-01-01起）"] == 2
+    committee_leave = f"{ActivityType.COMMITTEE.value}·请假"
+    assert row[f"{committee_leave}·本年度"] == 1 and row[f"{committee_leave}·本届（2024-01-01起）"] == 1
